@@ -1,0 +1,3 @@
+export * from './broker/sim-broker.ts';
+export * from './feeds/replay-feed.ts';
+export * from './runtime.ts';

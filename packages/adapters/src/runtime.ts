@@ -1,0 +1,41 @@
+// The composition root shared by the console, the workers and the tests: real Postgres, Redis, queues,
+// event bus and the broker chosen by configuration, wired into the Deps every use-case takes.
+import type { TConfig } from '@ai-trader/contracts';
+import { createLogger, createQueues, createRedis, redisEventBus, systemClock, type BrokerPort, type Clock, type Deps, type Queues } from '@ai-trader/core';
+import { createPrisma } from '@ai-trader/db';
+import type { Logger } from 'pino';
+import { SimBroker } from './broker/sim-broker.ts';
+
+export interface Runtime {
+  deps: Deps;
+  queues: Queues;
+  close(): Promise<void>;
+}
+
+export class AdapterUnavailableError extends Error {}
+
+function createBroker(config: TConfig, prisma: Deps['prisma'], clock: Clock): BrokerPort {
+  if (config.BROKER === 'sim') return new SimBroker(prisma, clock, config.SIM_STARTING_CASH);
+  throw new AdapterUnavailableError(`BROKER=${config.BROKER} is configured but its adapter is not built yet; use BROKER=sim`);
+}
+
+export function createRuntime(config: TConfig, opts: { name: string; logger?: Logger; clock?: Clock; dbPoolSize?: number }): Runtime {
+  const logger = opts.logger ?? createLogger({ name: opts.name, level: config.LOG_LEVEL });
+  const clock = opts.clock ?? systemClock;
+  const prisma = createPrisma(config.DATABASE_URL, { max: opts.dbPoolSize ?? 10 });
+  const redis = createRedis(config.REDIS_URL, { name: `${opts.name}-cmd` });
+  // BullMQ producers share one connection that may wait for Redis instead of failing the add.
+  const queueRedis = createRedis(config.REDIS_URL, { forBullWorker: true, name: `${opts.name}-queues` });
+  const queues = createQueues(queueRedis, config.REDIS_PREFIX);
+  const broker = createBroker(config, prisma, clock);
+  const deps: Deps = { config, prisma, redis, jobs: queues, broker, clock, logger, events: redisEventBus(redis, config.REDIS_PREFIX, clock) };
+  return {
+    deps,
+    queues,
+    async close() {
+      await queues.close();
+      await Promise.allSettled([redis.quit(), queueRedis.quit()]);
+      await prisma.$disconnect();
+    },
+  };
+}

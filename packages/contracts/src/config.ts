@@ -1,0 +1,111 @@
+// The one typed configuration of every process, parsed once from the environment at start-up.
+// A bad value stops start-up with one line naming the variable (see ConfigError).
+import path from 'node:path';
+import { z } from 'zod';
+
+const csv = z
+  .string()
+  .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean));
+const symbolList = csv.pipe(z.array(z.string().regex(/^[A-Z][A-Z0-9.]{0,9}$/, 'symbols are upper-case tickers like SPY')).min(1));
+const positiveDecimal = z.string().regex(/^\d+(\.\d+)?$/, 'must be a positive decimal number like 100000 or 2.5');
+const url = (schemes: string[]) =>
+  z.string().refine((s) => {
+    try {
+      return schemes.includes(new URL(s).protocol.replace(':', ''));
+    } catch {
+      return false;
+    }
+  }, `must be a ${schemes.join(' or ')} URL`);
+
+export const ZConfig = z
+  .object({
+    NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+    LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+    PORT: z.coerce.number().int().min(1).max(65535).default(3000),
+    PUBLIC_URL: url(['http', 'https']).optional(),
+    DATABASE_URL: url(['postgres', 'postgresql']).default('postgresql://postgres@127.0.0.1:5432/ai_trader'),
+    REDIS_URL: url(['redis', 'rediss']).default('redis://127.0.0.1:6379'),
+    // Namespaces every Redis key and BullMQ queue, so tests and several installs can share one Redis.
+    REDIS_PREFIX: z.string().regex(/^[a-z0-9_-]{1,40}$/, 'lower-case letters, digits, _ or -').default('ait'),
+    SESSION_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+
+    BROKER: z.enum(['sim', 'alpaca']).default('sim'),
+    FEED: z.enum(['replay', 'synthetic', 'polygon']).default('replay'),
+    ALPACA_KEY_ID: z.string().min(1).optional(),
+    ALPACA_SECRET_KEY: z.string().min(1).optional(),
+    ALPACA_BASE_URL: url(['http', 'https']).default('https://paper-api.alpaca.markets'),
+    ALPACA_STREAM_URL: url(['ws', 'wss']).default('wss://paper-api.alpaca.markets/stream'),
+    POLYGON_API_KEY: z.string().min(1).optional(),
+    POLYGON_BASE_URL: url(['http', 'https']).default('https://api.polygon.io'),
+    POLYGON_STREAM_URL: url(['ws', 'wss']).default('wss://socket.polygon.io/stocks'),
+
+    WORKER_ROLES: csv
+      .pipe(z.array(z.enum(['all', 'feed', 'ingest', 'scoring', 'risk', 'execution', 'broker', 'portfolio'])).min(1))
+      .default(['all']),
+    REPLAY_DATA_DIR: z.string().min(1).default(path.resolve(process.cwd(), '../shared/data')),
+    REPLAY_SYMBOLS: symbolList.default(['SPY', 'QQQ', 'AAPL', 'MSFT']),
+    REPLAY_START: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date like 2025-06-04').optional(),
+    REPLAY_END: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date like 2025-06-04').optional(),
+    // Market time per wall-clock time: 300 plays a 5-minute bar every second.
+    REPLAY_SPEED: z.coerce.number().positive().max(1_000_000).default(300),
+    // realtime: emit on the clock; lockstep: wait until the pipeline is idle before the next bar (deterministic).
+    REPLAY_PACING: z.enum(['realtime', 'lockstep']).default('realtime'),
+    REPLAY_SESSION: z.enum(['regular', 'all']).default('regular'),
+    REPLAY_LOOP: z.enum(['true', 'false']).default('true').transform((s) => s === 'true'),
+
+    STRATEGY_FAST: z.coerce.number().int().min(1).max(500).default(5),
+    STRATEGY_SLOW: z.coerce.number().int().min(2).max(1000).default(20),
+    ORDER_NOTIONAL: positiveDecimal.default('10000'),
+    RISK_MAX_POSITION_QTY: positiveDecimal.default('1000'),
+    RISK_MAX_POSITION_NOTIONAL: positiveDecimal.default('50000'),
+    SIM_STARTING_CASH: positiveDecimal.default('100000'),
+
+    DEMO_ADMIN_EMAIL: z.string().email().default('admin@example.com'),
+    DEMO_ADMIN_PASSWORD: z.string().min(12, 'must be at least 12 characters').optional(),
+  })
+  .superRefine((c, ctx) => {
+    if (c.STRATEGY_FAST >= c.STRATEGY_SLOW)
+      ctx.addIssue({ code: 'custom', path: ['STRATEGY_FAST'], message: `must be smaller than STRATEGY_SLOW (${c.STRATEGY_SLOW})` });
+    if (c.BROKER === 'alpaca')
+      for (const k of ['ALPACA_KEY_ID', 'ALPACA_SECRET_KEY'] as const)
+        if (!c[k]) ctx.addIssue({ code: 'custom', path: [k], message: 'is required when BROKER=alpaca' });
+    if (c.FEED === 'polygon' && !c.POLYGON_API_KEY)
+      ctx.addIssue({ code: 'custom', path: ['POLYGON_API_KEY'], message: 'is required when FEED=polygon' });
+  });
+
+export type TConfig = z.infer<typeof ZConfig>;
+
+export class ConfigError extends Error {
+  constructor(readonly variable: string, detail: string) {
+    super(`Invalid configuration: ${variable} ${detail}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const SECRET_KEYS = new Set(['SESSION_SECRET', 'ALPACA_KEY_ID', 'ALPACA_SECRET_KEY', 'POLYGON_API_KEY', 'DEMO_ADMIN_PASSWORD']);
+
+/** Parses the environment; throws ConfigError naming the first bad variable. Empty strings count as unset. */
+export function parseConfig(env: Record<string, string | undefined>): TConfig {
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const res = ZConfig.safeParse(cleaned);
+  if (res.success) return res.data;
+  const issue = res.error.issues[0]!;
+  const variable = String(issue.path[0] ?? 'environment');
+  const got = SECRET_KEYS.has(variable) || cleaned[variable] === undefined ? '' : ` (got '${cleaned[variable]}')`;
+  return raise(new ConfigError(variable, `${issue.message}${got}`));
+}
+
+function raise(e: Error): never {
+  throw e;
+}
+
+/** A copy of a URL safe to print: the password is replaced. */
+export function redactUrl(u: string): string {
+  try {
+    const x = new URL(u);
+    if (x.password) x.password = '***';
+    return x.toString();
+  } catch {
+    return '<unparseable url>';
+  }
+}

@@ -1,0 +1,40 @@
+// The job catalog: every BullMQ queue of the pipeline, its payload schema and its natural job id.
+// Processors parse payloads with these schemas; producers build ids with jobId() so re-adds dedupe.
+import { z } from 'zod';
+import { ZBar, ZSymbol, ZTimeframe, ZTradeUpdate } from './market.ts';
+
+export const JOBS = {
+  'ingest.bars': {
+    payload: z.object({ bar: ZBar }),
+    id: (p: { bar: { symbol: string; timeframe: string; ts: string } }) => `bar-${p.bar.symbol}-${p.bar.timeframe}-${Date.parse(p.bar.ts)}`,
+  },
+  'scoring.score': {
+    payload: z.object({ symbol: ZSymbol, timeframe: ZTimeframe, ts: z.iso.datetime() }),
+    id: (p: { symbol: string; timeframe: string; ts: string }) => `score-${p.symbol}-${p.timeframe}-${Date.parse(p.ts)}`,
+  },
+  'risk.check': {
+    payload: z.object({ signalId: z.uuid() }),
+    id: (p: { signalId: string }) => `risk-${p.signalId}`,
+  },
+  'execution.submit': {
+    payload: z.object({ intentId: z.uuid() }),
+    id: (p: { intentId: string }) => `submit-${p.intentId}`,
+  },
+  'broker.sim-match': {
+    payload: z.object({ symbol: ZSymbol, timeframe: ZTimeframe, ts: z.iso.datetime() }),
+    id: (p: { symbol: string; timeframe: string; ts: string }) => `match-${p.symbol}-${p.timeframe}-${Date.parse(p.ts)}`,
+  },
+  'portfolio.apply': {
+    payload: z.object({ update: ZTradeUpdate }),
+    id: (p: { update: { clientOrderId: string; event: string; executionId?: string | undefined } }) =>
+      `trade-${p.update.executionId ?? `${p.update.clientOrderId}-${p.update.event}`}`,
+  },
+} as const;
+
+export type TJobName = keyof typeof JOBS;
+export type TJobPayload<N extends TJobName> = z.infer<(typeof JOBS)[N]['payload']>;
+export const JOB_NAMES = Object.keys(JOBS) as TJobName[];
+
+export function jobId<N extends TJobName>(name: N, payload: TJobPayload<N>): string {
+  return (JOBS[name].id as (p: TJobPayload<N>) => string)(payload);
+}

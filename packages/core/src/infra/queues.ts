@@ -1,0 +1,41 @@
+// BullMQ plumbing: one Queue per catalog entry, natural job ids, and retry defaults. Every hop is
+// at-least-once; processors are idempotent, so a retried or re-added job never double-books.
+import { JOB_NAMES, jobId, type TJobName, type TJobPayload } from '@ai-trader/contracts';
+import { Queue, type ConnectionOptions, type JobsOptions } from 'bullmq';
+import type { JobSink } from '../ports.ts';
+
+export const DEFAULT_JOB_OPTIONS: JobsOptions = {
+  attempts: 8,
+  backoff: { type: 'exponential', delay: 200 },
+  // Keep completed ids a while so a re-add of the same natural id is ignored, then let them go.
+  removeOnComplete: { age: 3600, count: 20_000 },
+  removeOnFail: { age: 7 * 24 * 3600 },
+};
+
+export interface Queues extends JobSink {
+  queues: Map<TJobName, Queue>;
+  close(): Promise<void>;
+}
+
+export function createQueues(connection: ConnectionOptions, prefix: string): Queues {
+  const queues = new Map<TJobName, Queue>();
+  for (const name of JOB_NAMES) queues.set(name, new Queue(name, { connection, prefix, defaultJobOptions: DEFAULT_JOB_OPTIONS }));
+  return {
+    queues,
+    async add<N extends TJobName>(name: N, payload: TJobPayload<N>) {
+      await queues.get(name)!.add(name, payload, { jobId: jobId(name, payload) });
+    },
+    async close() {
+      await Promise.all([...queues.values()].map((q) => q.close()));
+    },
+  };
+}
+
+/** True when no queue of the pipeline has waiting, delayed or active work. */
+export async function pipelineIdle(queues: Map<TJobName, Queue>): Promise<boolean> {
+  for (const q of queues.values()) {
+    const c = await q.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'waiting-children');
+    if (Object.values(c).some((n) => n > 0)) return false;
+  }
+  return true;
+}

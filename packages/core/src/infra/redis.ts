@@ -1,0 +1,20 @@
+// Redis connections and the key names of everything this system keeps in Redis.
+import { Redis } from 'ioredis';
+
+export function createRedis(url: string, opts: { forBullWorker?: boolean; name?: string } = {}): Redis {
+  return new Redis(url, {
+    // BullMQ workers block on Redis; they must retry forever rather than fail a command.
+    maxRetriesPerRequest: opts.forBullWorker ? null : 3,
+    connectionName: opts.name,
+    lazyConnect: false,
+  });
+}
+
+export const keys = (prefix: string) => ({
+  live: `${prefix}:live`,
+  feedLast: `${prefix}:feed:last`,
+  feedCursor: (feed: string) => `${prefix}:feed:cursor:${feed}`,
+  barsStored: `${prefix}:stats:bars-stored`,
+  heartbeat: (role: string, id: string) => `${prefix}:hb:${role}:${id}`,
+  heartbeatPattern: `${prefix}:hb:*`,
+});

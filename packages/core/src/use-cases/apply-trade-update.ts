@@ -1,0 +1,82 @@
+// Applies one broker event to our books: order status, fills (deduplicated by execution id), the
+// position and cash — all in one transaction, so a redelivered event changes nothing.
+import type { TTradeUpdate } from '@ai-trader/contracts';
+import { applyFill, dec, decStr, isTerminal, transition, ZERO, type OrderEvent } from '@ai-trader/domain';
+import type { Prisma } from '@ai-trader/db';
+import type { Deps } from '../ports.ts';
+
+type Tx = Prisma.TransactionClient;
+export type ApplyOutcome = 'applied' | 'duplicate' | 'ignored';
+
+export class UnknownOrderError extends Error {
+  constructor(clientOrderId: string) {
+    // Usually a race (the event overtook our own commit); the job is retried.
+    super(`no order with client_order_id ${clientOrderId} (yet)`);
+    this.name = 'UnknownOrderError';
+  }
+}
+
+async function lockOrder(tx: Tx, clientOrderId: string) {
+  const rows = await tx.$queryRaw<{ id: string }[]>`SELECT id FROM orders WHERE "clientOrderId" = ${clientOrderId} FOR UPDATE`;
+  if (!rows[0]) throw new UnknownOrderError(clientOrderId);
+  return tx.order.findUniqueOrThrow({ where: { id: rows[0].id } });
+}
+
+async function applyExecution(tx: Tx, u: TTradeUpdate, order: Awaited<ReturnType<typeof lockOrder>>, at: Date): Promise<ApplyOutcome> {
+  if (!u.executionId || !u.qty || !u.price) throw new Error(`fill event for ${u.clientOrderId} lacks executionId, qty or price`);
+  if (await tx.fill.findUnique({ where: { executionId: u.executionId } })) return 'duplicate';
+  const qty = dec(u.qty), price = dec(u.price);
+  const filledBefore = dec(order.filledQty.toString());
+  const filled = filledBefore.plus(qty);
+  const total = dec(order.qty.toString());
+  if (filled.gt(total)) throw new Error(`fill ${u.executionId} would overfill order ${order.clientOrderId}: ${filled.toFixed()} > ${total.toFixed()}`);
+  const avgBefore = order.avgFillPrice ? dec(order.avgFillPrice.toString()) : ZERO;
+  const avg = filledBefore.times(avgBefore).plus(qty.times(price)).div(filled);
+  const event: OrderEvent = filled.eq(total) ? 'fill' : 'partial_fill';
+  await tx.fill.create({ data: { executionId: u.executionId, orderId: order.id, symbol: order.symbol, side: order.side, qty: u.qty, price: u.price, filledAt: new Date(u.at) } });
+  await tx.order.update({ where: { id: order.id }, data: { filledQty: decStr(filled), avgFillPrice: decStr(avg), status: transition(order.status, event) } });
+
+  await tx.$executeRaw`INSERT INTO positions (symbol, qty, "avgCost", "realizedPnl", "updatedAt") VALUES (${order.symbol}, 0, 0, 0, ${at}) ON CONFLICT (symbol) DO NOTHING`;
+  await tx.$queryRaw`SELECT symbol FROM positions WHERE symbol = ${order.symbol} FOR UPDATE`;
+  const pos = await tx.position.findUniqueOrThrow({ where: { symbol: order.symbol } });
+  const eff = applyFill(
+    { qty: dec(pos.qty.toString()), avgCost: dec(pos.avgCost.toString()), realizedPnl: dec(pos.realizedPnl.toString()) },
+    { side: order.side, qty, price },
+  );
+  await tx.position.update({
+    where: { symbol: order.symbol },
+    data: { qty: decStr(eff.position.qty), avgCost: decStr(eff.position.avgCost), realizedPnl: decStr(eff.position.realizedPnl) },
+  });
+  await tx.$executeRaw`UPDATE portfolio_account SET cash = cash + ${decStr(eff.cashDelta)}::numeric, "updatedAt" = ${at} WHERE id = 1`;
+  return 'applied';
+}
+
+export async function applyTradeUpdate(deps: Deps, u: TTradeUpdate): Promise<ApplyOutcome> {
+  const at = deps.clock.now();
+  const outcome = await deps.prisma.$transaction(async (tx): Promise<ApplyOutcome> => {
+    const order = await lockOrder(tx, u.clientOrderId);
+    switch (u.event) {
+      case 'fill':
+      case 'partial_fill':
+        return applyExecution(tx, u, order, at);
+      case 'new':
+        if (order.status !== 'pending_new') return 'ignored';
+        await tx.order.update({ where: { id: order.id }, data: { status: transition(order.status, 'accepted'), brokerOrderId: u.brokerOrderId } });
+        return 'applied';
+      default: {
+        // canceled | rejected | expired: a repeat on a terminal order is a no-op, not an error.
+        if (isTerminal(order.status)) return order.status === u.event ? 'duplicate' : 'ignored';
+        await tx.order.update({
+          where: { id: order.id },
+          data: { status: transition(order.status, u.event), rejectReason: u.event === 'rejected' ? (u.reason ?? 'rejected by broker') : order.rejectReason },
+        });
+        return 'applied';
+      }
+    }
+  });
+  if (outcome === 'applied') {
+    await deps.events.publish('order');
+    if (u.event === 'fill' || u.event === 'partial_fill') await deps.events.publish('position');
+  }
+  return outcome;
+}

@@ -1,0 +1,62 @@
+// The overview a trader watches: trading state, equity and P&L, positions valued at the last bar,
+// recent orders, and how fresh the feed is.
+import type { TOverview } from '@ai-trader/contracts';
+import { dec, decStr, toCents, unrealizedPnl, ZERO } from '@ai-trader/domain';
+import { keys } from '../infra/redis.ts';
+import type { Deps } from '../ports.ts';
+import { getTradingState } from './trading-state.ts';
+
+type OverviewDeps = Pick<Deps, 'prisma' | 'redis' | 'config' | 'clock'>;
+
+export async function getOverview(deps: OverviewDeps, opts: { orderLimit?: number } = {}): Promise<TOverview> {
+  const [tradingState, account, positions, orders, feed, stored] = await Promise.all([
+    getTradingState(deps.prisma),
+    deps.prisma.portfolioAccount.findUnique({ where: { id: 1 } }),
+    deps.prisma.position.findMany({ orderBy: { symbol: 'asc' } }),
+    deps.prisma.order.findMany({ orderBy: { createdAt: 'desc' }, take: opts.orderLimit ?? 25 }),
+    deps.redis.hgetall(keys(deps.config.REDIS_PREFIX).feedLast),
+    deps.redis.get(keys(deps.config.REDIS_PREFIX).barsStored),
+  ]);
+  const symbols = positions.map((p) => p.symbol);
+  const lasts = symbols.length
+    ? await deps.prisma.$queryRaw<{ symbol: string; close: string }[]>`
+        SELECT DISTINCT ON (symbol) symbol, close::text AS close FROM market_data_5m
+        WHERE symbol = ANY(${symbols}) ORDER BY symbol, ts DESC`
+    : [];
+  const last = new Map(lasts.map((r) => [r.symbol, dec(r.close)]));
+  let marketValue = ZERO, unrealized = ZERO, realized = ZERO;
+  const positionViews = positions
+    .filter((p) => !p.qty.isZero() || !p.realizedPnl.isZero())
+    .map((p) => {
+      const qty = dec(p.qty.toString()), avgCost = dec(p.avgCost.toString()), rp = dec(p.realizedPnl.toString());
+      const px = last.get(p.symbol) ?? null;
+      const mv = px ? qty.times(px) : qty.times(avgCost);
+      const upnl = px ? unrealizedPnl({ qty, avgCost }, px) : ZERO;
+      marketValue = marketValue.plus(mv);
+      unrealized = unrealized.plus(upnl);
+      realized = realized.plus(rp);
+      return {
+        symbol: p.symbol, qty: decStr(qty), avgCost: decStr(avgCost), lastPrice: px ? decStr(px) : null,
+        marketValue: decStr(toCents(mv)), unrealizedPnl: decStr(toCents(upnl)), realizedPnl: decStr(toCents(rp)),
+      };
+    });
+  const cash = account ? dec(account.cash.toString()) : ZERO;
+  const startingCash = account ? dec(account.startingCash.toString()) : ZERO;
+  const equity = cash.plus(marketValue);
+  return {
+    asOf: deps.clock.now().toISOString(),
+    tradingState,
+    equity: decStr(toCents(equity)),
+    cash: decStr(toCents(cash)),
+    startingCash: decStr(toCents(startingCash)),
+    totalPnl: decStr(toCents(equity.minus(startingCash))),
+    unrealizedPnl: decStr(toCents(unrealized)),
+    realizedPnl: decStr(toCents(realized)),
+    positions: positionViews,
+    orders: orders.map((o) => ({
+      id: o.id, clientOrderId: o.clientOrderId, symbol: o.symbol, side: o.side, qty: o.qty.toFixed(), filledQty: o.filledQty.toFixed(),
+      avgFillPrice: o.avgFillPrice?.toFixed() ?? null, status: o.status, rejectReason: o.rejectReason, createdAt: o.createdAt.toISOString(),
+    })),
+    feed: { lastBarTs: feed.ts ?? null, lastBarAt: feed.at ?? null, barsStored: Number(stored ?? 0) },
+  };
+}

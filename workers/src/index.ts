@@ -1,0 +1,2 @@
+export * from './pipeline.ts';
+export * from './processors/pipeline.processors.ts';

@@ -1,0 +1,49 @@
+// The workers process: `WORKER_ROLES=all` (default) runs the feed and every pipeline stage.
+// SIGTERM/SIGINT: stop the feed, let active jobs finish, close queues, Redis and Prisma, exit 0.
+import { ConfigError, parseConfig } from '@ai-trader/contracts';
+import { bootstrapBooks } from '@ai-trader/core';
+import { AdapterUnavailableError, createRuntime } from '@ai-trader/adapters';
+import { expandRoles, startPipeline } from './pipeline.ts';
+
+async function main() {
+  let config;
+  try {
+    config = parseConfig(process.env);
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      console.error(e.message);
+      process.exit(2);
+    }
+    throw e;
+  }
+  const rt = createRuntime(config, { name: 'workers' });
+  const log = rt.deps.logger;
+  await bootstrapBooks(rt.deps);
+  const roles = expandRoles(config.WORKER_ROLES);
+  const pipeline = await startPipeline(rt, roles);
+  log.info({ roles, broker: config.BROKER, feed: config.FEED }, 'workers started');
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutting down: finishing active jobs');
+    const force = setTimeout(() => {
+      log.error('shutdown took longer than 30 s; exiting');
+      process.exit(1);
+    }, 30_000);
+    force.unref();
+    await pipeline.close();
+    await rt.close();
+    log.info('workers stopped cleanly');
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+main().catch((e: unknown) => {
+  if (e instanceof AdapterUnavailableError) console.error(e.message);
+  else console.error('workers failed to start:', e instanceof Error ? e.message : e);
+  process.exit(1);
+});

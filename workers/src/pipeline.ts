@@ -1,0 +1,87 @@
+// Starts the BullMQ workers (and the feed) of the chosen roles over one runtime, keeps a heartbeat
+// per process, and closes everything in order: feed first, then workers finish their active jobs.
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import { pipelineIdle, createRedis, HEARTBEAT_TTL_SECONDS, keys } from '@ai-trader/core';
+import { loadReplay, runReplay, type Runtime } from '@ai-trader/adapters';
+import { Worker } from 'bullmq';
+import { PROCESSORS, ROLE_QUEUES } from './processors/pipeline.processors.ts';
+
+export type Role = 'feed' | keyof typeof ROLE_QUEUES;
+export const ALL_ROLES: Role[] = ['feed', ...(Object.keys(ROLE_QUEUES) as Role[])];
+
+export interface Pipeline {
+  /** Resolves when the feed has played everything (immediately if this process runs no feed). */
+  feedDone: Promise<number>;
+  close(): Promise<void>;
+}
+
+export function expandRoles(roles: string[]): Role[] {
+  return roles.includes('all') ? ALL_ROLES : (roles as Role[]);
+}
+
+export async function startPipeline(rt: Runtime, roles: Role[], opts: { feed?: boolean } = {}): Promise<Pipeline> {
+  const { deps } = rt;
+  const { config, logger } = deps;
+  const k = keys(config.REDIS_PREFIX);
+  const workerRedis = createRedis(config.REDIS_URL, { forBullWorker: true, name: 'workers' });
+  const workers: Worker[] = [];
+  for (const role of roles) {
+    for (const { queue, concurrency } of ROLE_QUEUES[role] ?? []) {
+      const w = new Worker(queue, (job) => PROCESSORS[queue](deps, job), { connection: workerRedis, prefix: config.REDIS_PREFIX, concurrency });
+      w.on('failed', (job, err) => logger.warn({ queue, jobId: job?.id, attempt: job?.attemptsMade, err: err.message }, 'job failed'));
+      w.on('error', (err) => logger.error({ queue, err: err.message }, 'worker error'));
+      workers.push(w);
+    }
+  }
+
+  const id = `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
+  const beat = async () => {
+    const m = deps.redis.multi();
+    for (const role of roles) m.set(k.heartbeat(role, id), new Date().toISOString(), 'EX', HEARTBEAT_TTL_SECONDS);
+    await m.exec();
+  };
+  await beat();
+  const beatTimer = setInterval(() => void beat().catch((e) => logger.warn({ err: (e as Error).message }, 'heartbeat failed')), 5000);
+
+  const feedAbort = new AbortController();
+  let feedDone: Promise<number> = Promise.resolve(0);
+  if (roles.includes('feed') && opts.feed !== false) {
+    if (config.FEED !== 'replay') throw new Error(`FEED=${config.FEED} is configured but only the replay feed is built yet; use FEED=replay`);
+    const groups = await loadReplay({
+      dataDir: config.REPLAY_DATA_DIR, symbols: config.REPLAY_SYMBOLS, timeframe: '5m',
+      start: config.REPLAY_START, end: config.REPLAY_END, session: config.REPLAY_SESSION,
+    });
+    logger.info({ groups: groups.length, symbols: config.REPLAY_SYMBOLS, speed: config.REPLAY_SPEED, pacing: config.REPLAY_PACING }, 'replay feed starting');
+    const cursorKey = k.feedCursor('replay');
+    feedDone = runReplay({
+      groups, timeframe: '5m', pacing: config.REPLAY_PACING, speed: config.REPLAY_SPEED, signal: feedAbort.signal,
+      emit: (bar) => deps.jobs.add('ingest.bars', { bar }),
+      waitIdle: async () => {
+        while (!feedAbort.signal.aborted && !(await pipelineIdle(rt.queues.queues))) await new Promise((r) => setTimeout(r, 10));
+      },
+      cursor: { get: () => deps.redis.get(cursorKey), set: async (ts) => void (await deps.redis.set(cursorKey, ts)) },
+      onProgress: (done, total, ts) => {
+        if (done % 78 === 0 || done === total) logger.info({ done, total, ts }, 'replay progress');
+      },
+    }).then((n) => {
+      logger.info({ emitted: n }, feedAbort.signal.aborted ? 'replay feed stopped' : 'replay feed finished');
+      return n;
+    });
+  }
+
+  return {
+    feedDone,
+    async close() {
+      feedAbort.abort();
+      await feedDone.catch(() => 0);
+      clearInterval(beatTimer);
+      // Worker.close() waits for the active jobs to finish; waiting jobs stay in Redis for the next start.
+      await Promise.all(workers.map((w) => w.close()));
+      const m = deps.redis.multi();
+      for (const role of roles) m.del(k.heartbeat(role, id));
+      await m.exec().catch(() => undefined);
+      await workerRedis.quit().catch(() => undefined);
+    },
+  };
+}

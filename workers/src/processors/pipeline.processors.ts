@@ -1,0 +1,30 @@
+// One thin processor per queue: parse the payload with the catalog's schema, call one use-case.
+// A payload that does not parse can never succeed, so it fails without retries (UnrecoverableError).
+import { JOBS, type TJobName, type TJobPayload } from '@ai-trader/contracts';
+import { applyTradeUpdate, checkRisk, driveSimulatedMarket, ingestBar, scoreBar, submitIntent, type Deps } from '@ai-trader/core';
+import { UnrecoverableError, type Job } from 'bullmq';
+
+function parse<N extends TJobName>(name: N, job: Job): TJobPayload<N> {
+  const r = JOBS[name].payload.safeParse(job.data);
+  if (!r.success) throw new UnrecoverableError(`job ${job.id} on ${name}: bad payload: ${r.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`);
+  return r.data as TJobPayload<N>;
+}
+
+export const PROCESSORS: { [N in TJobName]: (deps: Deps, job: Job) => Promise<unknown> } = {
+  'ingest.bars': (deps, job) => ingestBar(deps, parse('ingest.bars', job).bar),
+  'scoring.score': (deps, job) => scoreBar(deps, parse('scoring.score', job)),
+  'risk.check': (deps, job) => checkRisk(deps, parse('risk.check', job)).then((d) => ({ outcome: d.outcome, reasonCode: d.reasonCode })),
+  'execution.submit': (deps, job) => submitIntent(deps, parse('execution.submit', job)),
+  'broker.sim-match': (deps, job) => driveSimulatedMarket(deps, parse('broker.sim-match', job)),
+  'portfolio.apply': (deps, job) => applyTradeUpdate(deps, parse('portfolio.apply', job).update),
+};
+
+/** Which queues each worker role consumes. Ordered hops that must not race run with concurrency 1. */
+export const ROLE_QUEUES: Record<string, { queue: TJobName; concurrency: number }[]> = {
+  ingest: [{ queue: 'ingest.bars', concurrency: 1 }],
+  scoring: [{ queue: 'scoring.score', concurrency: 4 }],
+  risk: [{ queue: 'risk.check', concurrency: 1 }],
+  execution: [{ queue: 'execution.submit', concurrency: 2 }],
+  broker: [{ queue: 'broker.sim-match', concurrency: 1 }],
+  portfolio: [{ queue: 'portfolio.apply', concurrency: 1 }],
+};
