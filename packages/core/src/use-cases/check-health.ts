@@ -32,9 +32,11 @@ export async function checkHealth(deps: HealthDeps, opts: { feedStaleSeconds?: n
   if (redisUp) {
     const k = keys(deps.config.REDIS_PREFIX);
     const beats = await deps.redis.keys(k.heartbeatPattern); // few keys (one per worker process)
+    // key = <prefix>:hb:<role>:<process id>
     const roles = [...new Set(beats.map((b) => b.split(':')[2]!))].sort();
+    const processes = new Set(beats.map((b) => b.split(':').slice(3).join(':'))).size;
     components.workers = roles.length
-      ? { status: 'ok', detail: `${beats.length} worker process(es) alive; roles: ${roles.join(', ')}` }
+      ? { status: 'ok', detail: `${processes} worker process(es) alive; roles: ${roles.join(', ')}` }
       : { status: 'degraded', detail: `no worker heartbeat in the last ${HEARTBEAT_TTL_SECONDS} s` };
     const feed = await deps.redis.hgetall(k.feedLast);
     const stale = opts.feedStaleSeconds ?? 120;

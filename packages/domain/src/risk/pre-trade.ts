@@ -35,7 +35,7 @@ export function checkPreTrade(i: PreTradeInput): PreTradeDecision {
   if (i.state === 'REDUCING') return deny('ENTRIES_STOPPED', 'trading is REDUCING: new entries are stopped, exits only');
   if (i.price.lte(0)) return deny('ORDER_TOO_SMALL', `reference price ${i.price.toFixed()} is not positive`);
 
-  let qty = i.limits.orderNotional.div(i.price).floor();
+  const qty = i.limits.orderNotional.div(i.price).floor();
   if (qty.lte(0)) return deny('ORDER_TOO_SMALL', `order notional ${i.limits.orderNotional.toFixed()} buys less than one share at ${i.price.toFixed()}`);
   const after = i.positionQty.plus(qty);
   if (after.gt(i.limits.maxPositionQty))

@@ -1,0 +1,26 @@
+import path from 'node:path';
+import type { NextConfig } from 'next';
+
+const config: NextConfig = {
+  // Workspace packages are TypeScript sources; Next compiles them.
+  transpilePackages: ['@ai-trader/api', '@ai-trader/contracts', '@ai-trader/core', '@ai-trader/db', '@ai-trader/domain', '@ai-trader/adapters'],
+  // Node-only libraries stay as runtime requires instead of being bundled.
+  serverExternalPackages: ['pg', '@prisma/adapter-pg', '@prisma/client', 'bullmq', 'ioredis', 'pino'],
+  outputFileTracingRoot: path.resolve(import.meta.dirname, '../..'),
+  poweredByHeader: false,
+  typescript: { ignoreBuildErrors: false },
+  async headers() {
+    return [
+      {
+        source: '/:path*',
+        headers: [
+          { key: 'X-Frame-Options', value: 'DENY' },
+          { key: 'X-Content-Type-Options', value: 'nosniff' },
+          { key: 'Referrer-Policy', value: 'same-origin' },
+        ],
+      },
+    ];
+  },
+};
+
+export default config;

@@ -1,0 +1,62 @@
+'use client';
+// HALT (trader+) and RESUME (admin), each behind a confirmation that asks for a reason.
+import type { TRole, TTradingState } from '@ai-trader/contracts';
+import { useMutation } from '@tanstack/react-query';
+import { useRef, useState } from 'react';
+import { useTRPC } from '@/lib/trpc';
+
+type Action = 'halt' | 'resume';
+
+export function HaltControls({ state, role }: { state: TTradingState; role: TRole }) {
+  const trpc = useTRPC();
+  const dialog = useRef<HTMLDialogElement>(null);
+  const [action, setAction] = useState<Action>('halt');
+  const [reason, setReason] = useState('');
+  const [result, setResult] = useState<string | null>(null);
+  const halt = useMutation(trpc.trading.halt.mutationOptions({
+    onSuccess: (r) => setResult(`HALTED. Cancelled ${r.canceledOrders.length} open order(s); ${r.stillOpen.length === 0 ? 'the broker reports no open orders.' : `still open at the broker: ${r.stillOpen.join(', ')}`}`),
+  }));
+  const resume = useMutation(trpc.trading.resume.mutationOptions({ onSuccess: () => setResult('Trading resumed (ACTIVE).') }));
+  const pending = halt.isPending || resume.isPending;
+  const error = halt.error ?? resume.error;
+
+  const open = (a: Action) => {
+    setAction(a);
+    setReason('');
+    setResult(null);
+    dialog.current?.showModal();
+  };
+  const confirm = () => {
+    const m = action === 'halt' ? halt : resume;
+    m.mutate({ reason }, { onSettled: () => dialog.current?.close() });
+  };
+
+  return (
+    <section className="controls" aria-label="Emergency controls">
+      {role !== 'viewer' && state !== 'HALTED' && <button className="danger" onClick={() => open('halt')}>HALT trading</button>}
+      {role === 'admin' && state !== 'ACTIVE' && <button onClick={() => open('resume')}>Resume trading</button>}
+      {result && <p role="status" className="result">{result}</p>}
+      {error && <p role="alert" className="error">{error.message}</p>}
+      <dialog ref={dialog} aria-label={action === 'halt' ? 'Confirm HALT' : 'Confirm resume'}>
+        <form method="dialog" onSubmit={(e) => { e.preventDefault(); confirm(); }}>
+          <h2>{action === 'halt' ? 'Halt all trading?' : 'Resume trading?'}</h2>
+          <p>
+            {action === 'halt'
+              ? 'Trading state becomes HALTED: every open order is cancelled at the broker and no order is sent until an admin resumes.'
+              : 'Trading state becomes ACTIVE: the strategy may open new positions again.'}
+          </p>
+          <label>
+            Reason (kept in the audit log)
+            <textarea name="reason" value={reason} onChange={(e) => setReason(e.target.value)} minLength={3} required autoFocus />
+          </label>
+          <div className="row">
+            <button type="button" onClick={() => dialog.current?.close()}>Cancel</button>
+            <button type="submit" className={action === 'halt' ? 'danger' : ''} disabled={pending || reason.trim().length < 3}>
+              {action === 'halt' ? 'Confirm HALT' : 'Confirm resume'}
+            </button>
+          </div>
+        </form>
+      </dialog>
+    </section>
+  );
+}

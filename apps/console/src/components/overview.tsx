@@ -1,0 +1,75 @@
+'use client';
+// The overview, kept live by one SSE subscription: each push is a complete, consistent snapshot.
+import type { TOverview, TRole } from '@ai-trader/contracts';
+import { useSubscription } from '@trpc/tanstack-react-query';
+import { money, marketTime, pnl, pnlClass, time } from '@/lib/format';
+import { useTRPC } from '@/lib/trpc';
+import { HaltControls } from './halt-controls';
+import { StateBanner } from './state-banner';
+
+export function Overview({ role }: { role: TRole }) {
+  const trpc = useTRPC();
+  const sub = useSubscription(trpc.overview.live.subscriptionOptions());
+  const o = sub.data as TOverview | undefined;
+  const open = o?.positions.filter((p) => p.qty !== '0') ?? [];
+  if (!o) return <p aria-busy="true">{sub.error ? `Cannot load the overview: ${sub.error.message}` : 'Connecting…'}</p>;
+  return (
+    <>
+      <StateBanner s={o.tradingState} />
+      <HaltControls state={o.tradingState.state} role={role} />
+      <p className="live" data-testid="live-status">
+        {sub.status === 'pending' ? '● live' : sub.status === 'connecting' ? '○ reconnecting…' : `○ ${sub.status}`} · updated {time(o.asOf)}
+      </p>
+      <section className="cards" aria-label="Account">
+        <Card label="Equity" value={money(o.equity)} testId="equity" />
+        <Card label="Total P&L" value={pnl(o.totalPnl)} className={pnlClass(o.totalPnl)} />
+        <Card label="Unrealised" value={pnl(o.unrealizedPnl)} className={pnlClass(o.unrealizedPnl)} />
+        <Card label="Realised" value={pnl(o.realizedPnl)} className={pnlClass(o.realizedPnl)} />
+        <Card label="Cash" value={money(o.cash)} />
+        <Card label="Feed" value={marketTime(o.feed.lastBarTs)} sub={`${o.feed.barsStored} bars stored`} />
+      </section>
+      <section aria-label="Open positions">
+        <h2>Open positions</h2>
+        <table data-testid="positions">
+          <thead><tr><th>Symbol</th><th className="num">Qty</th><th className="num">Avg cost</th><th className="num">Last</th><th className="num">Value</th><th className="num">Unrealised</th><th className="num">Realised</th></tr></thead>
+          <tbody>
+            {open.length === 0 && <tr><td colSpan={7} className="empty">No open positions</td></tr>}
+            {open.map((p) => (
+              <tr key={p.symbol} data-symbol={p.symbol}>
+                <td>{p.symbol}</td><td className="num">{p.qty}</td><td className="num">{money(p.avgCost)}</td><td className="num">{money(p.lastPrice)}</td>
+                <td className="num">{money(p.marketValue)}</td><td className={`num ${pnlClass(p.unrealizedPnl)}`}>{pnl(p.unrealizedPnl)}</td>
+                <td className={`num ${pnlClass(p.realizedPnl)}`}>{pnl(p.realizedPnl)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </section>
+      <section aria-label="Recent orders">
+        <h2>Recent orders</h2>
+        <table data-testid="orders">
+          <thead><tr><th>Created</th><th>Symbol</th><th>Side</th><th className="num">Qty</th><th className="num">Filled</th><th className="num">Avg price</th><th>Status</th></tr></thead>
+          <tbody>
+            {o.orders.length === 0 && <tr><td colSpan={7} className="empty">No orders yet</td></tr>}
+            {o.orders.map((x) => (
+              <tr key={x.id} title={x.clientOrderId}>
+                <td>{time(x.createdAt)}</td><td>{x.symbol}</td><td className={x.side === 'BUY' ? 'pos' : 'neg'}>{x.side}</td>
+                <td className="num">{x.qty}</td><td className="num">{x.filledQty}</td><td className="num">{money(x.avgFillPrice)}</td>
+                <td><span className={`status status-${x.status}`}>{x.status}</span>{x.rejectReason ? ` — ${x.rejectReason}` : ''}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </section>
+    </>
+  );
+}
+
+function Card({ label, value, sub, className, testId }: { label: string; value: string; sub?: string; className?: string; testId?: string }) {
+  return (
+    <div className="card">
+      <div className="label">{label}</div>
+      <div className={`value ${className ?? ''}`} data-testid={testId}>{value}</div>
+      {sub && <div className="sub">{sub}</div>}
+    </div>
+  );
+}

@@ -1,0 +1,72 @@
+// The walking-skeleton journey: sign in, watch a position appear live (no reload), HALT, see the
+// state change and the audit rows.
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { expect, test } from '@playwright/test';
+import { readStack } from './stack-env';
+
+const root = path.resolve(import.meta.dirname, '..');
+let feed: ChildProcess | null = null;
+const feedLog: string[] = [];
+
+// On failure, the feed process's own log tells whether bars flowed at all.
+test.afterEach(async ({}, info) => {
+  if (info.status === info.expectedStatus) return;
+  console.error(`--- feed process output ---\n${feedLog.join('')}`);
+  await info.attach('feed.log', { body: feedLog.join(''), contentType: 'text/plain' });
+});
+
+test.afterAll(async () => {
+  if (feed && feed.exitCode === null) {
+    feed.kill('SIGTERM');
+    await new Promise((r) => feed!.once('exit', r));
+  }
+});
+
+test('sign in, see a position arrive live, HALT, and find it in the audit log', async ({ page }) => {
+  const stack = readStack();
+
+  await page.goto('/');
+  await expect(page).toHaveURL(/\/login$/);
+  await page.getByLabel('Email').fill(stack.admin.email);
+  await page.getByLabel('Password').fill('wrong-password-123');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.getByRole('alert')).toBeVisible();
+  await page.getByLabel('Password').fill(stack.admin.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+
+  await expect(page.getByTestId('trading-state')).toHaveAttribute('data-state', 'ACTIVE');
+  await expect(page.getByTestId('positions')).toContainText('No open positions');
+  await expect(page.getByTestId('live-status')).toContainText('live');
+
+  // Start the feed as its own process (roles can be split across processes); the page must update by push.
+  feed = spawn(path.join(root, 'node_modules/.bin/tsx'), ['src/main.ts'], { cwd: path.join(root, 'workers'), env: { ...stack.env, WORKER_ROLES: 'feed', LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  feed.stdout!.on('data', (d: Buffer) => feedLog.push(d.toString()));
+  feed.stderr!.on('data', (d: Buffer) => feedLog.push(d.toString()));
+  let navigations = 0;
+  page.on('framenavigated', () => navigations++);
+
+  await expect(page.getByTestId('positions').locator('tr[data-symbol]').first()).toBeVisible({ timeout: 60_000 });
+  await expect(page.getByTestId('orders')).toContainText('filled');
+  expect(navigations, 'the page must not reload').toBe(0);
+
+  await page.getByRole('button', { name: 'HALT trading' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Confirm HALT' });
+  await expect(dialog).toBeVisible();
+  await dialog.getByLabel(/Reason/).fill('e2e: halting the demo');
+  await dialog.getByRole('button', { name: 'Confirm HALT' }).click();
+
+  await expect(page.getByTestId('trading-state')).toHaveAttribute('data-state', 'HALTED');
+  await expect(page.getByTestId('trading-state')).toContainText(`set by ${stack.admin.email}`);
+  await expect(page.getByRole('status')).toContainText('the broker reports no open orders');
+  await expect(page.getByRole('button', { name: 'HALT trading' })).toHaveCount(0);
+  await expect(page.getByRole('button', { name: 'Resume trading' })).toBeVisible();
+
+  await page.getByRole('link', { name: 'Audit log' }).click();
+  const halt = page.getByTestId('audit').locator('tr[data-action="trading.halt"]');
+  await expect(halt).toContainText(stack.admin.email);
+  await expect(halt).toContainText('e2e: halting the demo');
+  await expect(halt).toContainText('"state":"ACTIVE"');
+  await expect(halt).toContainText('"state":"HALTED"');
+  await expect(page.getByTestId('audit').locator('tr[data-action="orders.cancel-all"]')).toBeVisible();
+});

@@ -1,0 +1,13 @@
+import { ZActor } from '@ai-trader/contracts';
+import { auditRouter } from './routers/audit.ts';
+import { overviewRouter } from './routers/overview.ts';
+import { tradingRouter } from './routers/trading.ts';
+import { router, viewerProcedure } from './trpc.ts';
+
+export const appRouter = router({
+  me: viewerProcedure.output(ZActor).query(({ ctx }) => ctx.actor),
+  overview: overviewRouter,
+  trading: tradingRouter,
+  audit: auditRouter,
+});
+export type AppRouter = typeof appRouter;
