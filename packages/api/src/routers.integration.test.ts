@@ -1,0 +1,67 @@
+// The tRPC procedures over the real runtime: roles are enforced on the server, HALT/RESUME write audit
+// rows with who/what/before/after, and bad input is refused with a message saying what is wrong.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestRuntime, type TestRuntime } from '@ai-trader/adapters/testing';
+import type { TActor } from '@ai-trader/contracts';
+import { LiveHub } from './live-hub.ts';
+import { appRouter } from './root.ts';
+import { createAuth, upsertPasswordUser } from './auth.ts';
+
+describe('tRPC procedures', () => {
+  let rt: TestRuntime;
+  let live: LiveHub;
+  const caller = (actor: TActor | null) => appRouter.createCaller({ deps: rt.deps, live, actor });
+  const admin: TActor = { id: 'a1', email: 'admin@example.com', role: 'admin' };
+  const trader: TActor = { id: 't1', email: 'trader@example.com', role: 'trader' };
+  const viewer: TActor = { id: 'v1', email: 'viewer@example.com', role: 'viewer' };
+
+  beforeAll(async () => {
+    rt = await createTestRuntime('api');
+    live = new LiveHub(rt.config.REDIS_URL, rt.config.REDIS_PREFIX);
+  });
+  afterAll(async () => {
+    await live?.close();
+    await rt?.cleanup();
+  });
+
+  it('refuses anonymous callers and enforces roles', async () => {
+    await expect(caller(null).overview.get()).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
+    await expect(caller(viewer).trading.halt({ reason: 'viewer tries' })).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    await expect(caller(trader).trading.resume({ reason: 'trader tries' })).rejects.toMatchObject({ code: 'FORBIDDEN', message: 'needs the admin role (you are trader)' });
+    expect((await caller(viewer).overview.get()).tradingState.state).toBe('ACTIVE');
+  });
+
+  it('rejects a reason that is too short, saying so, and changes nothing', async () => {
+    await expect(caller(trader).trading.halt({ reason: ' ' })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    expect((await caller(viewer).overview.get()).tradingState.state).toBe('ACTIVE');
+    expect(await rt.deps.prisma.auditLog.count()).toBe(0);
+  });
+
+  it('halts (trader) and resumes (admin), each audited with before and after', async () => {
+    const r = await caller(trader).trading.halt({ reason: 'desk says stop' });
+    expect(r).toEqual({ state: 'HALTED', changed: true, canceledOrders: [], stillOpen: [] });
+    expect((await caller(viewer).overview.get()).tradingState).toMatchObject({ state: 'HALTED', changedBy: 'trader@example.com', reason: 'desk says stop' });
+    await caller(admin).trading.resume({ reason: 'all clear' });
+    const audit = await caller(viewer).audit.list({ limit: 10 });
+    expect(audit.map((a) => [a.action, a.actorEmail, a.reason])).toEqual([
+      ['trading.resume', 'admin@example.com', 'all clear'],
+      ['orders.cancel-all', 'trader@example.com', 'desk says stop'],
+      ['trading.halt', 'trader@example.com', 'desk says stop'],
+    ]);
+    expect(audit[2]!.before).toMatchObject({ tradingState: { state: 'ACTIVE' } });
+    expect(audit[2]!.after).toMatchObject({ tradingState: { state: 'HALTED' } });
+    expect(audit[0]!.after).toMatchObject({ tradingState: { state: 'ACTIVE', changedBy: 'admin@example.com' } });
+  });
+
+  it('signs in the seeded user through better-auth and never stores the password in clear', async () => {
+    const auth = createAuth({ prisma: rt.deps.prisma, secret: 'x'.repeat(40), baseURL: 'http://localhost:3000' });
+    await upsertPasswordUser(rt.deps.prisma, { email: 'Ops@Example.com', name: 'Ops', password: 'correct-horse-battery', role: 'trader' });
+    const ok = await auth.api.signInEmail({ body: { email: 'ops@example.com', password: 'correct-horse-battery' }, asResponse: true });
+    expect(ok.status).toBe(200);
+    const bad = await auth.api.signInEmail({ body: { email: 'ops@example.com', password: 'wrong-password-here' }, asResponse: true });
+    expect(bad.status).toBe(401);
+    const acct = await rt.deps.prisma.account.findFirstOrThrow({ where: { user: { email: 'ops@example.com' } } });
+    expect(acct.password).not.toContain('correct-horse');
+    await expect(upsertPasswordUser(rt.deps.prisma, { email: 'x@example.com', name: 'X', password: 'short', role: 'viewer' })).rejects.toThrow(/at least 12/);
+  });
+});
