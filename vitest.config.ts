@@ -20,6 +20,8 @@ export default defineConfig({
           testTimeout: 120_000,
           hookTimeout: 120_000,
           maxWorkers: 2,
+          // Runs after the unit group (vitest needs distinct groups when maxWorkers differ).
+          sequence: { groupOrder: 1 },
         },
       },
     ],

@@ -35,6 +35,11 @@ describe('parseConfig', () => {
     }
   });
 
+  it('hides a password inside a bad URL value', () => {
+    expect(() => parseConfig({ DATABASE_URL: 'mysql://u:hunter2@db/x' })).toThrow(/got 'mysql:\/\/u:\*\*\*@db\/x'/);
+    expect(() => parseConfig({ DATABASE_URL: 'mysql://u:hunter2@db/x' })).not.toThrow(/hunter2/);
+  });
+
   it('redacts passwords in URLs', () => {
     expect(redactUrl('postgresql://u:hunter2@db:5432/x')).toBe('postgresql://u:***@db:5432/x');
   });

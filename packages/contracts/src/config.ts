@@ -91,7 +91,9 @@ export function parseConfig(env: Record<string, string | undefined>): TConfig {
   if (res.success) return res.data;
   const issue = res.error.issues[0]!;
   const variable = String(issue.path[0] ?? 'environment');
-  const got = SECRET_KEYS.has(variable) || cleaned[variable] === undefined ? '' : ` (got '${cleaned[variable]}')`;
+  const raw = cleaned[variable];
+  const shown = raw && /^[a-z][a-z0-9+.-]*:\/\//i.test(raw) ? redactUrl(raw) : raw;
+  const got = SECRET_KEYS.has(variable) || raw === undefined ? '' : ` (got '${shown}')`;
   return raise(new ConfigError(variable, `${issue.message}${got}`));
 }
 
