@@ -22,7 +22,7 @@ export default defineConfig({
     },
   },
   webServer: {
-    command: `npx tsx e2e/stack.ts`,
+    command: 'node_modules/.bin/tsx e2e/stack.ts',
     url: `http://127.0.0.1:${PORT}/api/health`,
     env: { E2E_PORT: String(PORT) },
     timeout: 120_000,

@@ -1,12 +1,14 @@
 // The workers process closes cleanly on SIGTERM/SIGINT (exit 0) and nothing in flight is lost: after a
 // restart the replay resumes from its cursor and every bar, signal, intent and order is accounted for.
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createTestRuntime, type TestRuntime } from '@ai-trader/adapters/testing';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const SLICE = { REPLAY_SYMBOLS: 'SPY,QQQ', REPLAY_START: '2025-06-04', REPLAY_END: '2025-06-05', REPLAY_PACING: 'realtime', REPLAY_SPEED: '6000' };
+
+const running = new Set<ChildProcess>();
 
 function startWorkers(rt: TestRuntime) {
   const c = rt.config;
@@ -18,7 +20,11 @@ function startWorkers(rt: TestRuntime) {
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-  const exited = new Promise<{ code: number | null; out: string }>((resolve) => child.on('exit', (code) => resolve({ code, out })));
+  running.add(child);
+  const exited = new Promise<{ code: number | null; out: string }>((resolve) => child.on('exit', (code) => {
+    running.delete(child);
+    resolve({ code, out });
+  }));
   return { child, exited, output: () => out };
 }
 
@@ -35,7 +41,11 @@ describe('workers shutdown', () => {
   beforeEach(async () => {
     rt = await createTestRuntime('shutdown', SLICE);
   });
-  afterEach(async () => rt?.cleanup());
+  afterEach(async () => {
+    // A failed assertion must not leave a workers process behind.
+    for (const c of running) c.kill('SIGKILL');
+    await rt?.cleanup();
+  });
 
   it.each(['SIGTERM', 'SIGINT'] as const)('exits 0 on %s mid-replay and loses nothing across the restart', async (signal) => {
     const p = rt.deps.prisma;
