@@ -38,6 +38,9 @@ export const ZConfig = z
     POLYGON_API_KEY: z.string().min(1).optional(),
     POLYGON_BASE_URL: url(['http', 'https']).default('https://api.polygon.io'),
     POLYGON_STREAM_URL: url(['ws', 'wss']).default('wss://socket.polygon.io/stocks'),
+    // Shared by every process through Redis (the provider counts per key, not per process).
+    POLYGON_REQUESTS_PER_SECOND: z.coerce.number().positive().max(1000).default(5),
+    POLYGON_DAILY_LIMIT: z.coerce.number().int().positive().optional(),
 
     WORKER_ROLES: csv
       .pipe(z.array(z.enum(['all', 'feed', 'ingest', 'scoring', 'risk', 'execution', 'broker', 'portfolio'])).min(1))
