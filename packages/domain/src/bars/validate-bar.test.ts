@@ -11,4 +11,9 @@ describe('barProblems', () => {
     expect(barProblems({ ...bar, low: '10.2' })).toEqual(['low 10.2 > min(open, close)']);
     expect(barProblems({ ...bar, open: '0', low: '0' })).toContain('open 0 is not positive');
   });
+  it('compares long decimals exactly (beyond double precision)', () => {
+    // differ only in the 18th significant digit: doubles would call them equal
+    expect(barProblems({ ...bar, open: '10.00000000000000001', high: '10.00000000000000002', low: '9', close: '10' })).toEqual([]);
+    expect(barProblems({ ...bar, open: '10.00000000000000002', high: '10.00000000000000001', low: '9', close: '10' })).toEqual(['high 10.00000000000000001 < max(open, close)']);
+  });
 });
