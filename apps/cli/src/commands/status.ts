@@ -1,0 +1,20 @@
+// `ai-trader status`: trading state and the health of every component, as the console shows them.
+import { checkHealth, getTradingState } from '@ai-trader/core';
+import type { Command } from 'commander';
+import type { CliContext } from '../context.ts';
+
+export function registerStatus(program: Command, ctx: () => CliContext) {
+  program
+    .command('status')
+    .description('trading state and health of Postgres, Redis, workers and the feed')
+    .option('--json', 'print JSON')
+    .action(async (o: { json?: boolean }) => {
+      const { deps } = ctx().runtime();
+      const [health, state] = await Promise.all([checkHealth(deps), getTradingState(deps.prisma).catch(() => null)]);
+      if (o.json) return console.log(JSON.stringify({ tradingState: state, health }, null, 2));
+      console.log(`trading state: ${state ? `${state.state} (since ${state.changedAt}${state.changedBy ? ` by ${state.changedBy}` : ''}: ${state.reason})` : 'unknown'}`);
+      console.log(`health: ${health.status}`);
+      for (const [name, c] of Object.entries(health.components)) console.log(`  ${name.padEnd(9)} ${c.status.padEnd(8)} ${c.detail}`);
+      if (health.status === 'down') process.exitCode = 1;
+    });
+}

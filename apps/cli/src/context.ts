@@ -1,0 +1,40 @@
+// What every command needs: the validated configuration and, lazily, the runtime and a pg pool.
+// Errors a person can act on are printed as one line and exit non-zero (CliError).
+import { ConfigError, parseConfig, type TConfig } from '@ai-trader/contracts';
+import { createRuntime, type Runtime } from '@ai-trader/adapters';
+import { createLogger } from '@ai-trader/core';
+import { createPgPool, type PgPool } from '@ai-trader/db';
+
+export class CliError extends Error {
+  constructor(message: string, readonly exitCode = 1) {
+    super(message);
+  }
+}
+
+export interface CliContext {
+  config: TConfig;
+  runtime(): Runtime;
+  pool(): PgPool;
+  close(): Promise<void>;
+}
+
+export function createContext(env: Record<string, string | undefined> = process.env): CliContext {
+  let config: TConfig;
+  try {
+    config = parseConfig(env);
+  } catch (e) {
+    if (e instanceof ConfigError) throw new CliError(e.message, 2);
+    throw e;
+  }
+  let rt: Runtime | null = null;
+  let pool: PgPool | null = null;
+  return {
+    config,
+    runtime: () => (rt ??= createRuntime(config, { name: 'cli', logger: createLogger({ name: 'cli', level: env.LOG_LEVEL ?? 'warn' }) })),
+    pool: () => (pool ??= createPgPool(config.DATABASE_URL)),
+    async close() {
+      await rt?.close();
+      await pool?.end();
+    },
+  };
+}

@@ -1,0 +1,12 @@
+// The ai-trader command tree: each command checks its input, calls one use-case, prints the result.
+import { Command } from 'commander';
+import { registerDb } from './commands/db.ts';
+import { registerStatus } from './commands/status.ts';
+import type { CliContext } from './context.ts';
+
+export function buildProgram(ctx: () => CliContext): Command {
+  const program = new Command('ai-trader').description('operator commands of the ai-trader system').showHelpAfterError().exitOverride();
+  registerStatus(program, ctx);
+  registerDb(program, ctx);
+  return program;
+}
