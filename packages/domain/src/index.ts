@@ -5,3 +5,8 @@ export * from './risk/pre-trade.ts';
 export * from './orders/order-state.ts';
 export * from './portfolio/position.ts';
 export * from './calendar/nyse.ts';
+export * from './bars/bar-problem.ts';
+export * from './bars/bar-checks.ts';
+export * from './bars/validate-series.ts';
+export * from './bars/problem-report.ts';
+export * from './bars/outlier-rule.ts';
