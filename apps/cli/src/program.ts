@@ -1,5 +1,6 @@
 // The ai-trader command tree: each command checks its input, calls one use-case, prints the result.
 import { Command } from 'commander';
+import { registerData } from './commands/data.ts';
 import { registerDb } from './commands/db.ts';
 import { registerStatus } from './commands/status.ts';
 import type { CliContext } from './context.ts';
@@ -8,5 +9,6 @@ export function buildProgram(ctx: () => CliContext): Command {
   const program = new Command('ai-trader').description('operator commands of the ai-trader system').showHelpAfterError().exitOverride();
   registerStatus(program, ctx);
   registerDb(program, ctx);
+  registerData(program, ctx);
   return program;
 }

@@ -15,3 +15,4 @@ export * from './use-cases/bootstrap-books.ts';
 export * from './use-cases/get-overview.ts';
 export * from './use-cases/list-audit.ts';
 export * from './use-cases/check-health.ts';
+export * from './use-cases/import-bars.ts';
