@@ -1,0 +1,167 @@
+// Live minute bars from Polygon's (Massive) WebSocket: authenticate, subscribe AM.<symbol>, turn AM events into
+// TBar. A dropped connection is re-opened with backoff (re-auth, re-subscribe); auth_failed or close() end it for good.
+import type { TBar } from '@ai-trader/contracts';
+import type { Logger } from 'pino';
+import { WebSocket, type RawData } from 'ws';
+import { PolygonError, scrub, snippet } from './polygon-error.ts';
+import { backoffMs, BACKOFF_BASE_MS, BACKOFF_CAP_MS } from './polygon-retry.ts';
+import { toBar, ZPolygonMinuteEvent, ZPolygonStatusEvent } from './polygon-wire.ts';
+
+export interface PolygonStreamStatus {
+  /** A server status (connected/success, auth_success, auth_failed, max_connections, …) or ours: reconnecting, closed. */
+  status: string;
+  message?: string;
+}
+
+export interface PolygonStreamOptions {
+  url: string; // e.g. wss://socket.polygon.io/stocks (POLYGON_STREAM_URL)
+  apiKey: string;
+  symbols: string[];
+  logger: Logger;
+  onBar(bar: TBar): void | Promise<void>;
+  onStatus?(s: PolygonStreamStatus): void;
+  reconnectBaseMs?: number;
+  reconnectCapMs?: number;
+}
+
+/*
+ * Protocol, from massive-com/client-python massive/websocket/__init__.py (commit 481e5c2):
+ *   self.json.dumps({"action": "auth", "params": self.api_key})
+ *   if auth_msg_parsed[0]["status"] == "auth_failed": raise AuthError(auth_msg_parsed[0]["message"])
+ *   self.json.dumps({"action": "subscribe", "params": subs})   # subs = ",".join(topics), e.g. "AM.AAPL,AM.MSFT"
+ * and massive-com/client-js examples/websocket/ws-library-advanced.js, which sends auth in its 'open' handler.
+ * We subscribe only after auth_success: a subscribe sent earlier is answered "auth_required" (SubscribeEvent enum).
+ */
+export class PolygonStream {
+  private ws: WebSocket | undefined;
+  private stopped = false;
+  private started = false;
+  private attempt = 0;
+  private authed = false;
+  private timer: NodeJS.Timeout | undefined;
+  private ready: { resolve(): void; reject(e: Error): void } | undefined;
+
+  constructor(private readonly o: PolygonStreamOptions) {
+    if (o.symbols.length === 0) throw new RangeError('PolygonStream needs at least one symbol');
+  }
+
+  /** Connects; resolves once the first subscription is confirmed, rejects on auth_failed (PolygonError 'auth').
+   *  While the server cannot be reached it keeps retrying (with backoff) and the promise stays pending. */
+  start(): Promise<void> {
+    if (this.started) throw new Error('PolygonStream.start() called twice');
+    this.started = true;
+    return new Promise<void>((resolve, reject) => {
+      this.ready = { resolve, reject };
+      this.connect();
+    });
+  }
+
+  /** Stops for good: no reconnect after this. Resolves when the socket is closed. */
+  async close(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    this.settle(new Error('PolygonStream closed before it was subscribed'));
+    const ws = this.ws;
+    if (!ws || ws.readyState === WebSocket.CLOSED) return;
+    await new Promise<void>((resolve) => {
+      const force = setTimeout(() => ws.terminate(), 2000);
+      ws.once('close', () => {
+        clearTimeout(force);
+        resolve();
+      });
+      ws.close(1000, 'client closing');
+    });
+  }
+
+  private connect(): void {
+    if (this.stopped) return;
+    this.authed = false;
+    const ws = new WebSocket(this.o.url);
+    this.ws = ws;
+    ws.on('open', () => ws.send(JSON.stringify({ action: 'auth', params: this.o.apiKey })));
+    ws.on('message', (data) => this.onFrame(ws, data));
+    // 'close' always follows 'error'; the reconnect decision is made there.
+    ws.on('error', (e) => this.o.logger.warn({ url: this.o.url }, this.clean(`Polygon stream error: ${e.message}`)));
+    ws.on('close', (code) => this.onClose(ws, code));
+  }
+
+  private onFrame(ws: WebSocket, data: RawData): void {
+    let events: unknown;
+    try {
+      events = JSON.parse(data.toString());
+    } catch {
+      this.o.logger.warn(`Polygon stream sent a frame that is not JSON: "${snippet(this.clean(data.toString()))}"`);
+      return;
+    }
+    for (const ev of Array.isArray(events) ? events : [events]) this.onEvent(ws, ev);
+  }
+
+  private onEvent(ws: WebSocket, ev: unknown): void {
+    const status = ZPolygonStatusEvent.safeParse(ev);
+    if (status.success) return this.onServerStatus(ws, status.data.status, status.data.message);
+    const am = ZPolygonMinuteEvent.safeParse(ev);
+    if (!am.success) {
+      // Other channels or event types we did not ask for: not ours to interpret.
+      if ((ev as { ev?: unknown } | null)?.ev === 'AM') this.o.logger.warn({ issue: am.error.issues[0]?.message }, 'Polygon stream: malformed AM event skipped');
+      return;
+    }
+    const a = am.data;
+    let bar: TBar;
+    try {
+      bar = toBar(a.sym, '1m', { o: a.o, h: a.h, l: a.l, c: a.c, v: a.v, startMs: a.s });
+    } catch (e) {
+      this.o.logger.warn(this.clean(`Polygon stream: AM event skipped: ${(e as Error).message}`));
+      return;
+    }
+    // A failing consumer must not take the connection down with it; it is told in the log.
+    Promise.resolve()
+      .then(() => this.o.onBar(bar))
+      .catch((e: unknown) => this.o.logger.error({ symbol: bar.symbol, ts: bar.ts, err: e }, 'Polygon stream: onBar failed'));
+  }
+
+  private onServerStatus(ws: WebSocket, status: string, message: string | undefined): void {
+    const msg = message === undefined ? undefined : this.clean(message);
+    this.o.onStatus?.(msg === undefined ? { status } : { status, message: msg });
+    if (status === 'auth_success') {
+      this.authed = true;
+      ws.send(JSON.stringify({ action: 'subscribe', params: this.o.symbols.map((s) => `AM.${s}`).join(',') }));
+      this.o.logger.info({ symbols: this.o.symbols }, 'Polygon stream authenticated; subscribing');
+    } else if (status === 'auth_failed') {
+      // Reconnecting with a bad key would only be refused again, every few seconds, for ever.
+      this.stopped = true;
+      const err = new PolygonError('auth', `Polygon stream authentication failed (${msg ?? 'no message'}); not reconnecting. Check POLYGON_API_KEY and that its plan includes stocks WebSocket data`);
+      this.o.logger.error(err.message);
+      this.settle(err);
+      ws.close(1000, 'auth failed');
+    } else if (status === 'success' && this.authed) {
+      this.attempt = 0; // a confirmed subscription is a healthy connection: the next drop starts backoff afresh
+      this.settle();
+    } else if (['auth_timeout', 'auth_required', 'error', 'max_connections', 'force_disconnect', 'slow_consumer'].includes(status)) {
+      this.o.logger.warn({ status }, this.clean(`Polygon stream status ${status}: ${msg ?? ''}`));
+    }
+  }
+
+  private onClose(ws: WebSocket, code: number): void {
+    if (ws !== this.ws) return;
+    if (this.stopped) {
+      this.o.onStatus?.({ status: 'closed' });
+      return;
+    }
+    const delayMs = backoffMs(this.attempt++, this.o.reconnectBaseMs ?? BACKOFF_BASE_MS, this.o.reconnectCapMs ?? BACKOFF_CAP_MS);
+    this.o.logger.warn({ code, attempt: this.attempt, delayMs }, `Polygon stream closed (code ${code}); reconnecting in ${delayMs} ms`);
+    this.o.onStatus?.({ status: 'reconnecting', message: `in ${delayMs} ms` });
+    this.timer = setTimeout(() => this.connect(), delayMs);
+  }
+
+  private settle(err?: Error): void {
+    const r = this.ready;
+    this.ready = undefined;
+    if (!r) return;
+    if (err) r.reject(err);
+    else r.resolve();
+  }
+
+  private clean(text: string): string {
+    return scrub(text, this.o.apiKey);
+  }
+}
