@@ -1,5 +1,6 @@
 // The ai-trader command tree: each command checks its input, calls one use-case, prints the result.
 import { Command } from 'commander';
+import { registerBackfill } from './commands/backfill.ts';
 import { registerData } from './commands/data.ts';
 import { registerDb } from './commands/db.ts';
 import { registerStatus } from './commands/status.ts';
@@ -10,5 +11,6 @@ export function buildProgram(ctx: () => CliContext): Command {
   registerStatus(program, ctx);
   registerDb(program, ctx);
   registerData(program, ctx);
+  registerBackfill(program, ctx);
   return program;
 }

@@ -7,3 +7,5 @@ export * from './polygon/polygon-stream.ts';
 export { PolygonError, type PolygonErrorKind } from './polygon/polygon-error.ts';
 export { polygonKeys, polygonKeyHash, type Usage } from './polygon/polygon-budget.ts';
 export type { TNewsArticle } from './polygon/polygon-wire.ts';
+export * from './history/history-sources.ts';
+export * from './feeds/synthetic-feed.ts';

@@ -2,9 +2,11 @@
 // event bus and the broker chosen by configuration, wired into the Deps every use-case takes.
 import type { TConfig } from '@ai-trader/contracts';
 import { createLogger, createQueues, createRedis, redisEventBus, systemClock, type BrokerPort, type Clock, type Deps, type Queues } from '@ai-trader/core';
-import { createPrisma } from '@ai-trader/db';
+import { createPgPool, createPrisma } from '@ai-trader/db';
 import type { Logger } from 'pino';
 import { SimBroker } from './broker/sim-broker.ts';
+import { PolygonHistorySource, ReplayHistorySource } from './history/history-sources.ts';
+import { PolygonRest } from './polygon/polygon-rest.ts';
 
 export interface Runtime {
   deps: Deps;
@@ -28,7 +30,15 @@ export function createRuntime(config: TConfig, opts: { name: string; logger?: Lo
   const queueRedis = createRedis(config.REDIS_URL, { forBullWorker: true, name: `${opts.name}-queues` });
   const queues = createQueues(queueRedis, config.REDIS_PREFIX);
   const broker = createBroker(config, prisma, clock);
-  const deps: Deps = { config, prisma, redis, jobs: queues, broker, clock, logger, events: redisEventBus(redis, config.REDIS_PREFIX, clock) };
+  const pool = createPgPool(config.DATABASE_URL, 4);
+  const history =
+    config.FEED === 'polygon'
+      ? new PolygonHistorySource(new PolygonRest({
+          baseUrl: config.POLYGON_BASE_URL, apiKey: config.POLYGON_API_KEY!, redis, prefix: config.REDIS_PREFIX,
+          requestsPerSecond: config.POLYGON_REQUESTS_PER_SECOND, dailyLimit: config.POLYGON_DAILY_LIMIT, logger,
+        }))
+      : new ReplayHistorySource(config.REPLAY_DATA_DIR);
+  const deps: Deps = { config, prisma, pool, redis, history, jobs: queues, broker, clock, logger, events: redisEventBus(redis, config.REDIS_PREFIX, clock) };
   return {
     deps,
     queues,
@@ -36,6 +46,7 @@ export function createRuntime(config: TConfig, opts: { name: string; logger?: Lo
       await queues.close();
       await Promise.allSettled([redis.quit(), queueRedis.quit()]);
       await prisma.$disconnect();
+      await pool.end();
     },
   };
 }

@@ -43,7 +43,7 @@ export const ZConfig = z
     POLYGON_DAILY_LIMIT: z.coerce.number().int().positive().optional(),
 
     WORKER_ROLES: csv
-      .pipe(z.array(z.enum(['all', 'feed', 'ingest', 'scoring', 'risk', 'execution', 'broker', 'portfolio'])).min(1))
+      .pipe(z.array(z.enum(['all', 'feed', 'ingest', 'scoring', 'risk', 'execution', 'broker', 'portfolio', 'backfill'])).min(1))
       .default(['all']),
     REPLAY_DATA_DIR: z.string().min(1).default(path.resolve(process.cwd(), '../shared/data')),
     REPLAY_SYMBOLS: symbolList.default(['SPY', 'QQQ', 'AAPL', 'MSFT']),

@@ -3,6 +3,10 @@
 import { z } from 'zod';
 import { ZBar, ZSymbol, ZTimeframe, ZTradeUpdate } from './market.ts';
 
+export const ZDay = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date like 2025-06-04');
+export const ZBackfillStage = z.enum(['market_data', 'news']);
+export type TBackfillStage = z.infer<typeof ZBackfillStage>;
+
 export const JOBS = {
   'ingest.bars': {
     payload: z.object({ bar: ZBar }),
@@ -28,6 +32,14 @@ export const JOBS = {
     payload: z.object({ update: ZTradeUpdate }),
     id: (p: { update: { clientOrderId: string; event: string; executionId?: string | undefined } }) =>
       `trade-${p.update.executionId ?? `${p.update.clientOrderId}-${p.update.event}`}`,
+  },
+  'backfill.chunk': {
+    payload: z.object({ runId: z.uuid(), stage: ZBackfillStage, symbol: ZSymbol, day: ZDay, attempt: z.number().int().min(0) }),
+    id: (p: { runId: string; stage: string; symbol: string; day: string; attempt: number }) => `bf-${p.runId}-${p.stage}-${p.symbol}-${p.day}-${p.attempt}`,
+  },
+  'backfill.run': {
+    payload: z.object({ runId: z.uuid(), attempt: z.number().int().min(0) }),
+    id: (p: { runId: string; attempt: number }) => `bfrun-${p.runId}-${p.attempt}`,
   },
 } as const;
 

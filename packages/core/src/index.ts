@@ -16,3 +16,5 @@ export * from './use-cases/get-overview.ts';
 export * from './use-cases/list-audit.ts';
 export * from './use-cases/check-health.ts';
 export * from './use-cases/import-bars.ts';
+export * from './use-cases/backfill-plan.ts';
+export * from './use-cases/backfill-chunk.ts';

@@ -1,7 +1,7 @@
 // The ports use-cases talk through. Adapters (sim broker, Alpaca, feeds) implement them; tests wire the
 // real ones (Postgres, Redis, the simulated broker), never mocks.
-import type { TBar, TConfig, TJobName, TJobPayload, TLiveEvent, TOrderSide, TTradeUpdate } from '@ai-trader/contracts';
-import type { Db } from '@ai-trader/db';
+import type { TBar, TConfig, TJobName, TJobPayload, TLiveEvent, TOrderSide, TTimeframe, TTradeUpdate } from '@ai-trader/contracts';
+import type { Db, PgPool } from '@ai-trader/db';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 
@@ -41,6 +41,27 @@ export interface BrokerPort {
   onMarketBar?(bar: TBar): Promise<TTradeUpdate[]>;
 }
 
+/** Where history comes from for a backfill: Polygon REST, or the replay files. */
+export interface BarHistorySource {
+  readonly name: string;
+  /** Bars of one symbol for one New York trading day, in pages. */
+  dayBars(symbol: string, day: string, timeframe: TTimeframe): AsyncIterable<TBar[]>;
+  /** News mentioning the symbol published on that day, in pages (sources without news yield nothing). */
+  dayNews(symbol: string, day: string): AsyncIterable<TNewsItem[]>;
+}
+
+export interface TNewsItem {
+  id: string;
+  tickers: string[];
+  title: string;
+  publisher: string | null;
+  author: string | null;
+  publishedUtc: string;
+  url: string;
+  description: string | null;
+  keywords: string[];
+}
+
 export interface Clock {
   now(): Date;
 }
@@ -48,6 +69,8 @@ export const systemClock: Clock = { now: () => new Date() };
 
 export interface JobSink {
   add<N extends TJobName>(name: N, payload: TJobPayload<N>): Promise<void>;
+  /** A parent job that runs once all its children have finished (failed children do not block it). */
+  addFlow<P extends TJobName, C extends TJobName>(parent: { name: P; payload: TJobPayload<P> }, children: { name: C; payload: TJobPayload<C> }[]): Promise<void>;
 }
 
 export interface EventBus {
@@ -57,7 +80,10 @@ export interface EventBus {
 export interface Deps {
   config: TConfig;
   prisma: Db;
+  /** Plain node-postgres, for COPY and DDL. */
+  pool: PgPool;
   redis: Redis;
+  history: BarHistorySource;
   jobs: JobSink;
   broker: BrokerPort;
   clock: Clock;

@@ -45,14 +45,19 @@ export async function existingPartitions(db: pg.Pool | pg.PoolClient, table: Par
   return new Set(r.rows.map((x) => x.name));
 }
 
-/** Creates the missing partitions for [from, to]; returns the names it created. Idempotent and safe to run concurrently. */
-export async function ensurePartitions(pool: pg.Pool, table: PartitionedTable, from: Date, to: Date): Promise<string[]> {
+/**
+ * Creates the missing partitions for [from, to]; returns the names it created. Idempotent and safe to run
+ * concurrently. Pass the client you already hold (not the pool) when you hold one: taking a second
+ * connection from a small pool while holding one is how a busy worker deadlocks.
+ */
+export async function ensurePartitions(db: pg.Pool | pg.PoolClient, table: PartitionedTable, from: Date, to: Date): Promise<string[]> {
   const wanted = partitionsBetween(table, from, to);
-  const have = await existingPartitions(pool, table);
+  const have = await existingPartitions(db, table);
   const created: string[] = [];
   for (const p of wanted) {
     if (have.has(p.name)) continue;
-    const client = await pool.connect();
+    const isPool = 'totalCount' in db;
+    const client = isPool ? await (db as pg.Pool).connect() : (db as pg.PoolClient);
     try {
       await client.query('BEGIN');
       // Serialises partition changes of this table across processes (the DDL would deadlock otherwise).
@@ -74,7 +79,7 @@ export async function ensurePartitions(pool: pg.Pool, table: PartitionedTable, f
       await client.query('ROLLBACK').catch(() => undefined);
       throw new Error(`creating partition ${p.name}: ${(e as Error).message}`);
     } finally {
-      client.release();
+      if (isPool) client.release();
     }
   }
   return created;

@@ -10,3 +10,4 @@ export * from './bars/bar-checks.ts';
 export * from './bars/validate-series.ts';
 export * from './bars/problem-report.ts';
 export * from './bars/outlier-rule.ts';
+export * from './bars/aggregate-bars.ts';

@@ -1,7 +1,7 @@
 // One thin processor per queue: parse the payload with the catalog's schema, call one use-case.
 // A payload that does not parse can never succeed, so it fails without retries (UnrecoverableError).
 import { JOBS, type TJobName, type TJobPayload } from '@ai-trader/contracts';
-import { applyTradeUpdate, checkRisk, driveSimulatedMarket, ingestBar, scoreBar, submitIntent, type Deps } from '@ai-trader/core';
+import { applyTradeUpdate, checkRisk, driveSimulatedMarket, finishBackfillRun, ingestBar, runBackfillChunk, scoreBar, submitIntent, type Deps } from '@ai-trader/core';
 import { UnrecoverableError, type Job } from 'bullmq';
 
 function parse<N extends TJobName>(name: N, job: Job): TJobPayload<N> {
@@ -17,6 +17,15 @@ export const PROCESSORS: { [N in TJobName]: (deps: Deps, job: Job) => Promise<un
   'execution.submit': (deps, job) => submitIntent(deps, parse('execution.submit', job)),
   'broker.sim-match': (deps, job) => driveSimulatedMarket(deps, parse('broker.sim-match', job)),
   'portfolio.apply': (deps, job) => applyTradeUpdate(deps, parse('portfolio.apply', job).update),
+  'backfill.chunk': async (deps, job) => {
+    try {
+      return await runBackfillChunk(deps, parse('backfill.chunk', job), { isLast: job.attemptsMade + 1 >= (job.opts.attempts ?? 1) });
+    } catch (e) {
+      if ((e as { permanent?: boolean }).permanent) throw new UnrecoverableError((e as Error).message);
+      throw e;
+    }
+  },
+  'backfill.run': (deps, job) => finishBackfillRun(deps, parse('backfill.run', job)),
 };
 
 /** Which queues each worker role consumes. Ordered hops that must not race run with concurrency 1. */
@@ -27,4 +36,8 @@ export const ROLE_QUEUES: Record<string, { queue: TJobName; concurrency: number 
   execution: [{ queue: 'execution.submit', concurrency: 2 }],
   broker: [{ queue: 'broker.sim-match', concurrency: 1 }],
   portfolio: [{ queue: 'portfolio.apply', concurrency: 1 }],
+  backfill: [
+    { queue: 'backfill.chunk', concurrency: 4 },
+    { queue: 'backfill.run', concurrency: 1 },
+  ],
 };

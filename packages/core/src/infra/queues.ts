@@ -1,7 +1,7 @@
 // BullMQ plumbing: one Queue per catalog entry, natural job ids, and retry defaults. Every hop is
 // at-least-once; processors are idempotent, so a retried or re-added job never double-books.
 import { JOB_NAMES, jobId, type TJobName, type TJobPayload } from '@ai-trader/contracts';
-import { Queue, type ConnectionOptions, type JobsOptions } from 'bullmq';
+import { FlowProducer, Queue, type ConnectionOptions, type JobsOptions } from 'bullmq';
 import type { JobSink } from '../ports.ts';
 
 export const DEFAULT_JOB_OPTIONS: JobsOptions = {
@@ -20,20 +20,35 @@ export interface Queues extends JobSink {
 export function createQueues(connection: ConnectionOptions, prefix: string): Queues {
   const queues = new Map<TJobName, Queue>();
   for (const name of JOB_NAMES) queues.set(name, new Queue(name, { connection, prefix, defaultJobOptions: DEFAULT_JOB_OPTIONS }));
+  let flows: FlowProducer | null = null;
   return {
     queues,
     async add<N extends TJobName>(name: N, payload: TJobPayload<N>) {
       await queues.get(name)!.add(name, payload, { jobId: jobId(name, payload) });
     },
+    async addFlow(parent, children) {
+      flows ??= new FlowProducer({ connection, prefix });
+      await flows.add({
+        name: parent.name, queueName: parent.name, data: parent.payload, opts: { ...DEFAULT_JOB_OPTIONS, jobId: jobId(parent.name, parent.payload) },
+        children: children.map((c) => ({
+          name: c.name, queueName: c.name, data: c.payload,
+          // A child that fails for good must not leave the parent waiting forever: the parent then
+          // reads the outcome of every child from Postgres.
+          opts: { ...DEFAULT_JOB_OPTIONS, attempts: 5, jobId: jobId(c.name, c.payload), ignoreDependencyOnFailure: true },
+        })),
+      });
+    },
     async close() {
+      await flows?.close();
       await Promise.all([...queues.values()].map((q) => q.close()));
     },
   };
 }
 
-/** True when no queue of the pipeline has waiting, delayed or active work. */
+/** True when no queue of the live pipeline has waiting, delayed or active work. */
 export async function pipelineIdle(queues: Map<TJobName, Queue>): Promise<boolean> {
-  for (const q of queues.values()) {
+  for (const [name, q] of queues) {
+    if (name.startsWith('backfill.')) continue; // history loads run beside the live pipeline, not in it
     const c = await q.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'waiting-children');
     if (Object.values(c).some((n) => n > 0)) return false;
   }

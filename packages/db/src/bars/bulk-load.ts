@@ -145,7 +145,7 @@ export async function loadBars(pool: pg.Pool, timeframe: TTimeframe, bars: Async
       }
       const span = `${min.slice(0, 7)}|${max.slice(0, 7)}`;
       if (!known.has(span)) {
-        await ensurePartitions(pool, table, new Date(min), new Date(max));
+        await ensurePartitions(client, table, new Date(min), new Date(max));
         known.add(span);
       }
       let staged = await overlaps(client, table, batch);
