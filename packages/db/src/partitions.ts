@@ -77,7 +77,7 @@ export async function ensurePartitions(db: pg.Pool | pg.PoolClient, table: Parti
       created.push(p.name);
     } catch (e) {
       await client.query('ROLLBACK').catch(() => undefined);
-      throw new Error(`creating partition ${p.name}: ${(e as Error).message}`);
+      throw new Error(`creating partition ${p.name}: ${(e as Error).message}`, { cause: e });
     } finally {
       if (isPool) client.release();
     }
