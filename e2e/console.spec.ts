@@ -40,7 +40,7 @@ test('sign in, see a position arrive live, HALT, and find it in the audit log', 
   await expect(page.getByTestId('live-status')).toContainText('live');
 
   // Start the feed as its own process (roles can be split across processes); the page must update by push.
-  feed = spawn(path.join(root, 'node_modules/.bin/tsx'), ['src/main.ts'], { cwd: path.join(root, 'workers'), env: { ...stack.env, WORKER_ROLES: 'feed', LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  feed = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd: path.join(root, 'workers'), env: { ...stack.env, WORKER_ROLES: 'feed', LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'pipe'] });
   feed.stdout!.on('data', (d: Buffer) => feedLog.push(d.toString()));
   feed.stderr!.on('data', (d: Buffer) => feedLog.push(d.toString()));
   let navigations = 0;
