@@ -1,5 +1,6 @@
 import { ZActor } from '@ai-trader/contracts';
 import { auditRouter } from './routers/audit.ts';
+import { backfillRouter } from './routers/backfill.ts';
 import { overviewRouter } from './routers/overview.ts';
 import { tradingRouter } from './routers/trading.ts';
 import { router, viewerProcedure } from './trpc.ts';
@@ -9,5 +10,6 @@ export const appRouter = router({
   overview: overviewRouter,
   trading: tradingRouter,
   audit: auditRouter,
+  backfill: backfillRouter,
 });
 export type AppRouter = typeof appRouter;

@@ -56,6 +56,9 @@ export const ZConfig = z
     REPLAY_SESSION: z.enum(['regular', 'all']).default('regular'),
     REPLAY_LOOP: z.enum(['true', 'false']).default('true').transform((s) => s === 'true'),
 
+    // A symbol whose newest bar arrived longer ago than this is stale: health degrades, entries are denied.
+    STALE_AFTER_SECONDS: z.coerce.number().int().min(5).max(86_400).default(120),
+
     STRATEGY_FAST: z.coerce.number().int().min(1).max(500).default(5),
     STRATEGY_SLOW: z.coerce.number().int().min(2).max(1000).default(20),
     ORDER_NOTIONAL: positiveDecimal.default('10000'),

@@ -37,6 +37,7 @@ export const ZDenyReason = z.enum([
   'MAX_POSITION_NOTIONAL',
   'INSUFFICIENT_BUYING_POWER',
   'ORDER_TOO_SMALL',
+  'STALE_MARKET_DATA',
 ]);
 export type TDenyReason = z.infer<typeof ZDenyReason>;
 

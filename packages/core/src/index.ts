@@ -18,3 +18,4 @@ export * from './use-cases/check-health.ts';
 export * from './use-cases/import-bars.ts';
 export * from './use-cases/backfill-plan.ts';
 export * from './use-cases/backfill-chunk.ts';
+export * from './use-cases/freshness.ts';

@@ -15,6 +15,8 @@ export const keys = (prefix: string) => ({
   feedLast: `${prefix}:feed:last`,
   feedCursor: (feed: string) => `${prefix}:feed:cursor:${feed}`,
   barsStored: `${prefix}:stats:bars-stored`,
+  /** hash symbol → {ts, at}: newest bar per symbol of one timeframe and when it arrived */
+  freshness: (timeframe: string) => `${prefix}:fresh:${timeframe}`,
   heartbeat: (role: string, id: string) => `${prefix}:hb:${role}:${id}`,
   heartbeatPattern: `${prefix}:hb:*`,
 });

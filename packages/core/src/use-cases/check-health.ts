@@ -3,6 +3,7 @@
 import type { THealth } from '@ai-trader/contracts';
 import { keys } from '../infra/redis.ts';
 import type { Deps } from '../ports.ts';
+import { readFreshness } from './freshness.ts';
 
 type HealthDeps = Pick<Deps, 'prisma' | 'redis' | 'config' | 'clock'>;
 type Component = THealth['components'][string];
@@ -39,13 +40,18 @@ export async function checkHealth(deps: HealthDeps, opts: { feedStaleSeconds?: n
       ? { status: 'ok', detail: `${processes} worker process(es) alive; roles: ${roles.join(', ')}` }
       : { status: 'degraded', detail: `no worker heartbeat in the last ${HEARTBEAT_TTL_SECONDS} s` };
     const feed = await deps.redis.hgetall(k.feedLast);
-    const stale = opts.feedStaleSeconds ?? 120;
+    const stale = opts.feedStaleSeconds ?? deps.config.STALE_AFTER_SECONDS;
     if (!feed.at) components.feed = { status: 'degraded', detail: 'no bar received yet' };
     else {
       const age = Math.round((now.getTime() - Date.parse(feed.at)) / 1000);
       components.feed = age > stale
         ? { status: 'degraded', detail: `last bar (${feed.symbol} ${feed.ts}) arrived ${age} s ago (stale after ${stale} s)` }
         : { status: 'ok', detail: `last bar ${feed.symbol} ${feed.ts}, ${age} s ago` };
+      const staleSymbols = (await Promise.all(['1m', '5m'].map((tf) => readFreshness({ ...deps, config: { ...deps.config, STALE_AFTER_SECONDS: stale } }, tf))))
+        .flat()
+        .filter((f) => f.stale);
+      if (staleSymbols.length && components.feed.status === 'ok')
+        components.feed = { status: 'degraded', detail: `stale: ${staleSymbols.map((f) => `${f.symbol} ${f.timeframe} (${f.ageSeconds} s)`).join(', ')}` };
     }
   } else {
     components.workers = { status: 'down', detail: 'unknown: Redis is down' };

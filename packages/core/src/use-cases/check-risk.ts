@@ -5,6 +5,7 @@ import { checkPreTrade, dec, decStr, ZERO } from '@ai-trader/domain';
 import type { Prisma } from '@ai-trader/db';
 import { UnrecoverableError } from 'bullmq';
 import type { Deps } from '../ports.ts';
+import { isSymbolStale } from './freshness.ts';
 import { getTradingState } from './trading-state.ts';
 
 type Tx = Prisma.TransactionClient;
@@ -23,6 +24,9 @@ async function workingQty(tx: Tx, symbol: string | null): Promise<{ side: TOrder
 }
 
 export async function checkRisk(deps: Deps, p: TJobPayload<'risk.check'>) {
+  // Read before the transaction (Redis); only entries care, and only a fresh last price may open a position.
+  const signalRow = await deps.prisma.signal.findUnique({ where: { id: p.signalId }, select: { symbol: true, side: true } });
+  const dataStale = signalRow?.side === 'BUY' ? await isSymbolStale(deps, signalRow.symbol, '5m') : false;
   const decision = await deps.prisma.$transaction(async (tx) => {
     const existing = await tx.riskDecision.findUnique({ where: { signalId: p.signalId }, include: { intent: true } });
     if (existing) return existing;
@@ -45,6 +49,7 @@ export async function checkRisk(deps: Deps, p: TJobPayload<'risk.check'>) {
       price: dec(signal.price.toString()),
       positionQty: signal.side === 'BUY' ? held.plus(pending(mine, 'BUY', 'qty')) : held.minus(pending(mine, 'SELL', 'qty')),
       buyingPower: dec(account.cash.toString()).minus(pending(all, 'BUY', 'notional')),
+      dataStale,
       limits: { orderNotional: dec(c.ORDER_NOTIONAL), maxPositionQty: dec(c.RISK_MAX_POSITION_QTY), maxPositionNotional: dec(c.RISK_MAX_POSITION_NOTIONAL) },
     });
     if (!result.ok)

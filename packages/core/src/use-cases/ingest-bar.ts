@@ -5,6 +5,7 @@ import { barProblems } from '@ai-trader/domain';
 import { UnrecoverableError } from 'bullmq';
 import { keys } from '../infra/redis.ts';
 import type { Deps } from '../ports.ts';
+import { recordFreshness } from './freshness.ts';
 
 export async function ingestBar(deps: Deps, bar: TBar): Promise<{ inserted: boolean }> {
   if (bar.timeframe !== '5m') throw new UnrecoverableError(`timeframe ${bar.timeframe} is not stored yet (only 5m)`);
@@ -15,7 +16,9 @@ export async function ingestBar(deps: Deps, bar: TBar): Promise<{ inserted: bool
     skipDuplicates: true,
   });
   const k = keys(deps.config.REDIS_PREFIX);
-  const multi = deps.redis.multi().hset(k.feedLast, { ts: bar.ts, at: deps.clock.now().toISOString(), symbol: bar.symbol });
+  const now = deps.clock.now();
+  const multi = deps.redis.multi().hset(k.feedLast, { ts: bar.ts, at: now.toISOString(), symbol: bar.symbol });
+  recordFreshness(multi, deps.config.REDIS_PREFIX, bar, now);
   if (res.count) multi.incrby(k.barsStored, res.count);
   await multi.exec();
   // Always pass it on, even when it was already stored: a retry after a crash must not drop the next hops.

@@ -45,6 +45,11 @@ describe('checkPreTrade', () => {
     if (!d.ok) expect(d.message).toContain('9000.00');
   });
 
+  it('denies entries, but not exits, on stale market data', () => {
+    expect(checkPreTrade({ ...base, dataStale: true })).toMatchObject({ ok: false, code: 'STALE_MARKET_DATA' });
+    expect(checkPreTrade({ ...base, dataStale: true, side: 'SELL', positionQty: dec(3) })).toMatchObject({ ok: true, isEntry: false });
+  });
+
   it('denies an order smaller than one share', () => {
     expect(checkPreTrade({ ...base, price: dec(20_000) })).toMatchObject({ ok: false, code: 'ORDER_TOO_SMALL' });
   });

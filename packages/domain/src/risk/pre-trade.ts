@@ -16,6 +16,7 @@ export interface PreTradeInput {
   price: Decimal; // reference price (the signal bar's close)
   positionQty: Decimal; // signed; long-only strategies keep it >= 0
   buyingPower: Decimal; // cash not already committed to working buy orders
+  dataStale?: boolean; // the symbol's newest bar is older than allowed: no new entries on old prices
   limits: RiskLimits;
 }
 
@@ -33,6 +34,7 @@ export function checkPreTrade(i: PreTradeInput): PreTradeDecision {
     return { ok: true, qty: i.positionQty, isEntry: false, message: `exit ${i.positionQty.toFixed()} shares` };
   }
   if (i.state === 'REDUCING') return deny('ENTRIES_STOPPED', 'trading is REDUCING: new entries are stopped, exits only');
+  if (i.dataStale) return deny('STALE_MARKET_DATA', 'market data for this symbol is stale: no new entries until fresh bars arrive');
   if (i.price.lte(0)) return deny('ORDER_TOO_SMALL', `reference price ${i.price.toFixed()} is not positive`);
 
   const qty = i.limits.orderNotional.div(i.price).floor();
