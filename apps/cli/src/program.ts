@@ -4,6 +4,7 @@ import { registerBackfill } from './commands/backfill.ts';
 import { registerData } from './commands/data.ts';
 import { registerDb } from './commands/db.ts';
 import { registerStatus } from './commands/status.ts';
+import { registerValidate } from './commands/validate.ts';
 import type { CliContext } from './context.ts';
 
 export function buildProgram(ctx: () => CliContext): Command {
@@ -12,5 +13,6 @@ export function buildProgram(ctx: () => CliContext): Command {
   registerDb(program, ctx);
   registerData(program, ctx);
   registerBackfill(program, ctx);
+  registerValidate(program, ctx);
   return program;
 }

@@ -19,3 +19,4 @@ export * from './use-cases/import-bars.ts';
 export * from './use-cases/backfill-plan.ts';
 export * from './use-cases/backfill-chunk.ts';
 export * from './use-cases/freshness.ts';
+export * from './use-cases/validate-stored.ts';
