@@ -3,7 +3,8 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { pipelineIdle, createRedis, HEARTBEAT_TTL_SECONDS, keys } from '@ai-trader/core';
-import { loadReplay, runReplay, type Runtime } from '@ai-trader/adapters';
+import { loadReplay, PolygonStream, runReplay, syntheticBars, type Runtime } from '@ai-trader/adapters';
+import type { TBar } from '@ai-trader/contracts';
 import { Worker } from 'bullmq';
 import { PROCESSORS, ROLE_QUEUES } from './processors/pipeline.processors.ts';
 
@@ -46,34 +47,14 @@ export async function startPipeline(rt: Runtime, roles: Role[], opts: { feed?: b
 
   const feedAbort = new AbortController();
   let feedDone: Promise<number> = Promise.resolve(0);
-  if (roles.includes('feed') && opts.feed !== false) {
-    if (config.FEED !== 'replay') throw new Error(`FEED=${config.FEED} is configured but only the replay feed is built yet; use FEED=replay`);
-    const groups = await loadReplay({
-      dataDir: config.REPLAY_DATA_DIR, symbols: config.REPLAY_SYMBOLS, timeframe: '5m',
-      start: config.REPLAY_START, end: config.REPLAY_END, session: config.REPLAY_SESSION,
-    });
-    logger.info({ groups: groups.length, symbols: config.REPLAY_SYMBOLS, speed: config.REPLAY_SPEED, pacing: config.REPLAY_PACING }, 'replay feed starting');
-    const cursorKey = k.feedCursor('replay');
-    feedDone = runReplay({
-      groups, timeframe: '5m', pacing: config.REPLAY_PACING, speed: config.REPLAY_SPEED, signal: feedAbort.signal,
-      emit: (bar) => deps.jobs.add('ingest.bars', { bar }),
-      waitIdle: async () => {
-        while (!feedAbort.signal.aborted && !(await pipelineIdle(rt.queues.queues))) await new Promise((r) => setTimeout(r, 10));
-      },
-      cursor: { get: () => deps.redis.get(cursorKey), set: async (ts) => void (await deps.redis.set(cursorKey, ts)) },
-      onProgress: (done, total, ts) => {
-        if (done % 78 === 0 || done === total) logger.info({ done, total, ts }, 'replay progress');
-      },
-    }).then((n) => {
-      logger.info({ emitted: n }, feedAbort.signal.aborted ? 'replay feed stopped' : 'replay feed finished');
-      return n;
-    });
-  }
+  const stream: { stop?: () => Promise<void> } = {};
+  if (roles.includes('feed') && opts.feed !== false) feedDone = startFeed(rt, feedAbort.signal, stream);
 
   return {
     feedDone,
     async close() {
       feedAbort.abort();
+      await stream.stop?.();
       await feedDone.catch(() => 0);
       clearInterval(beatTimer);
       // Worker.close() waits for the active jobs to finish; waiting jobs stay in Redis for the next start.
@@ -84,4 +65,41 @@ export async function startPipeline(rt: Runtime, roles: Role[], opts: { feed?: b
       await workerRedis.quit().catch(() => undefined);
     },
   };
+}
+
+/** The configured feed: replay of the real files, seeded synthetic bars (both played by runReplay), or Polygon's live stream. */
+async function startFeed(rt: Runtime, signal: AbortSignal, stream: { stop?: () => Promise<void> }): Promise<number> {
+  const { config, logger } = rt.deps;
+  if (config.FEED === 'polygon') {
+    const live = new PolygonStream({
+      url: config.POLYGON_STREAM_URL, apiKey: config.POLYGON_API_KEY!, symbols: config.FEED_SYMBOLS, logger,
+      onBar: (bar: TBar) => rt.deps.jobs.add('ingest.bars', { bar }),
+    });
+    await live.start();
+    stream.stop = () => live.close();
+    logger.info({ symbols: config.FEED_SYMBOLS }, 'polygon stream feed started');
+    return 0;
+  }
+  const groups =
+    config.FEED === 'synthetic'
+      ? syntheticBars({ seed: config.SYNTHETIC_SEED, symbols: config.FEED_SYMBOLS, timeframe: '5m', from: config.REPLAY_START ?? '2025-06-02', to: config.REPLAY_END ?? '2025-08-29' })
+      : await loadReplay({
+          dataDir: config.REPLAY_DATA_DIR, symbols: config.REPLAY_SYMBOLS, timeframe: '5m',
+          start: config.REPLAY_START, end: config.REPLAY_END, session: config.REPLAY_SESSION,
+        });
+  logger.info({ feed: config.FEED, groups: groups.length, speed: config.REPLAY_SPEED, pacing: config.REPLAY_PACING }, 'feed starting');
+  const cursorKey = keys(config.REDIS_PREFIX).feedCursor(config.FEED === 'synthetic' ? `synthetic:${config.SYNTHETIC_SEED}` : 'replay');
+  const n = await runReplay({
+    groups, timeframe: '5m', pacing: config.REPLAY_PACING, speed: config.REPLAY_SPEED, signal,
+    emit: (bar) => rt.deps.jobs.add('ingest.bars', { bar }),
+    waitIdle: async () => {
+      while (!signal.aborted && !(await pipelineIdle(rt.queues.queues))) await new Promise((r) => setTimeout(r, 10));
+    },
+    cursor: { get: () => rt.deps.redis.get(cursorKey), set: async (ts) => void (await rt.deps.redis.set(cursorKey, ts)) },
+    onProgress: (done, total, ts) => {
+      if (done % 78 === 0 || done === total) logger.info({ done, total, ts }, 'feed progress');
+    },
+  });
+  logger.info({ emitted: n }, signal.aborted ? 'feed stopped' : 'feed finished');
+  return n;
 }

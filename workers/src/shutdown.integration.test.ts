@@ -4,6 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createTestRuntime, type TestRuntime } from '@ai-trader/adapters/testing';
+import { pipelineIdle } from '@ai-trader/core';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const SLICE = { REPLAY_SYMBOLS: 'SPY,QQQ', REPLAY_START: '2025-06-04', REPLAY_END: '2025-06-05', REPLAY_PACING: 'realtime', REPLAY_SPEED: '6000' };
@@ -59,12 +60,13 @@ describe('workers shutdown', () => {
 
     // Restart: the feed resumes after its cursor and the jobs left in Redis are processed.
     const again = startWorkers(rt);
-    await until('the replay to finish', async () => again.output().includes('replay feed finished'), 90_000);
+    await until('the replay to finish', async () => again.output().includes('feed finished'), 90_000);
     await until('the pipeline to drain', async () => {
       const open = await p.orderIntent.count({ where: { status: 'PENDING' } });
       const undecided = await p.signal.count({ where: { decision: null } });
       const working = await p.order.count({ where: { status: { in: ['pending_new', 'new', 'partially_filled'] } } });
-      return open + undecided === 0 && working <= 2; // an order placed on the last bar waits for a next bar that never comes
+      // an order placed on the last bar waits for a next bar that never comes
+      return open + undecided === 0 && working <= 2 && (await pipelineIdle(rt.queues.queues));
     });
     again.child.kill('SIGTERM');
     expect((await again.exited).code).toBe(0);

@@ -47,6 +47,9 @@ export const ZConfig = z
       .default(['all']),
     REPLAY_DATA_DIR: z.string().min(1).default(path.resolve(process.cwd(), '../shared/data')),
     REPLAY_SYMBOLS: symbolList.default(['SPY', 'QQQ', 'AAPL', 'MSFT']),
+    // Symbols of the live (Polygon) and synthetic feeds.
+    FEED_SYMBOLS: symbolList.default(['SPY', 'QQQ', 'AAPL', 'MSFT']),
+    SYNTHETIC_SEED: z.string().min(1).default('demo'),
     REPLAY_START: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date like 2025-06-04').optional(),
     REPLAY_END: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date like 2025-06-04').optional(),
     // Market time per wall-clock time: 300 plays a 5-minute bar every second.
