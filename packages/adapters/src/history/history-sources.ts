@@ -39,7 +39,11 @@ export class ReplayHistorySource implements BarHistorySource {
     const k = `${timeframe}/${symbol}`;
     let p = this.cache.get(k);
     if (!p) {
-      p = loadReplayFile(path.join(this.dataDir, 'bars', timeframe, `${symbol}.csv`), symbol, timeframe).then((bars) => {
+      const file = path.join(this.dataDir, 'bars', timeframe, `${symbol}.csv`);
+      p = loadReplayFile(file, symbol, timeframe).catch((e: Error) => {
+        // The operator needs the fact, not the server's file layout.
+        throw new Error(/ENOENT/.test(e.message) ? `no replay data for ${symbol} at ${timeframe}` : e.message);
+      }).then((bars) => {
         const m = new Map<string, TBar[]>();
         for (const b of bars) {
           const day = timeframe === '1d' ? b.ts.slice(0, 10) : toEt(new Date(b.ts)).date;

@@ -76,7 +76,7 @@ export async function finishBackfillRun(deps: Deps, p: TJobPayload<'backfill.run
   const status = failed ? 'failed' : 'succeeded';
   await deps.prisma.backfillRun.update({
     where: { id: p.runId },
-    data: { status, finishedAt: deps.clock.now(), error: failed ? `${failed} chunk(s) failed; see backfill status` : null },
+    data: { status, finishedAt: deps.clock.now(), error: failed ? `${failed} chunk(s) failed; each shows its error per symbol` : null },
   });
   await deps.events.publish('backfill');
   return status;
