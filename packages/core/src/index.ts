@@ -20,3 +20,4 @@ export * from './use-cases/backfill-plan.ts';
 export * from './use-cases/backfill-chunk.ts';
 export * from './use-cases/freshness.ts';
 export * from './use-cases/validate-stored.ts';
+export * from './infra/latest-bars.ts';

@@ -48,6 +48,8 @@ export interface BarHistorySource {
   dayBars(symbol: string, day: string, timeframe: TTimeframe): AsyncIterable<TBar[]>;
   /** News mentioning the symbol published on that day, in pages (sources without news yield nothing). */
   dayNews(symbol: string, day: string): AsyncIterable<TNewsItem[]>;
+  /** Requests made today against the provider's quota, where there is one. */
+  usage?(): Promise<{ day: string; count: number; limit: number | null }>;
 }
 
 export interface TNewsItem {

@@ -23,6 +23,10 @@ export class PolygonHistorySource implements BarHistorySource {
     yield* this.rest.aggregates({ ticker: symbol, ...SPAN[timeframe], from: day, to: day });
   }
 
+  usage() {
+    return this.rest.usage();
+  }
+
   async *dayNews(symbol: string, day: string): AsyncIterable<TNewsItem[]> {
     for await (const page of this.rest.news({ ticker: symbol, from: day, to: day }))
       yield page.map((n) => ({ ...n, publisher: n.publisher }));

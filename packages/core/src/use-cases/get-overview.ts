@@ -2,11 +2,12 @@
 // recent orders, and how fresh the feed is.
 import type { TOverview } from '@ai-trader/contracts';
 import { dec, decStr, toCents, unrealizedPnl, ZERO } from '@ai-trader/domain';
+import { latestCloses } from '../infra/latest-bars.ts';
 import { keys } from '../infra/redis.ts';
 import type { Deps } from '../ports.ts';
 import { getTradingState } from './trading-state.ts';
 
-type OverviewDeps = Pick<Deps, 'prisma' | 'redis' | 'config' | 'clock'>;
+type OverviewDeps = Pick<Deps, 'prisma' | 'pool' | 'redis' | 'config' | 'clock'>;
 
 export async function getOverview(deps: OverviewDeps, opts: { orderLimit?: number } = {}): Promise<TOverview> {
   const [tradingState, account, positions, orders, feed, stored] = await Promise.all([
@@ -18,12 +19,7 @@ export async function getOverview(deps: OverviewDeps, opts: { orderLimit?: numbe
     deps.redis.get(keys(deps.config.REDIS_PREFIX).barsStored),
   ]);
   const symbols = positions.map((p) => p.symbol);
-  const lasts = symbols.length
-    ? await deps.prisma.$queryRaw<{ symbol: string; close: string }[]>`
-        SELECT DISTINCT ON (symbol) symbol, close::text AS close FROM market_data_5m
-        WHERE symbol = ANY(${symbols}) ORDER BY symbol, ts DESC`
-    : [];
-  const last = new Map(lasts.map((r) => [r.symbol, dec(r.close)]));
+  const last = new Map([...(await latestCloses(deps, symbols, '5m'))].map(([s, c]) => [s, dec(c)]));
   let marketValue = ZERO, unrealized = ZERO, realized = ZERO;
   const positionViews = positions
     .filter((p) => !p.qty.isZero() || !p.realizedPnl.isZero())

@@ -4,6 +4,7 @@
 import { type TBar } from '@ai-trader/contracts';
 import { TIMEFRAME_TABLE } from '@ai-trader/db';
 import { aggregateBars, barChecks } from '@ai-trader/domain';
+import { cacheLatest } from '../infra/latest-bars.ts';
 import { keys } from '../infra/redis.ts';
 import type { Deps } from '../ports.ts';
 import { recordFreshness } from './freshness.ts';
@@ -28,6 +29,7 @@ export async function ingestBar(deps: Deps, bar: TBar): Promise<IngestOutcome> {
   const now = deps.clock.now();
   const multi = deps.redis.multi().hset(k.feedLast, { ts: bar.ts, at: now.toISOString(), symbol: bar.symbol });
   recordFreshness(multi, deps.config.REDIS_PREFIX, bar, now);
+  cacheLatest(multi, deps.config.REDIS_PREFIX, bar);
   if (inserted) multi.incrby(k.barsStored, 1);
   await multi.exec();
   // Always pass it on, even when it was already stored: a retry after a crash must not drop the next hops.
