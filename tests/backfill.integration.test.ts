@@ -24,7 +24,11 @@ describe('backfill from a Polygon-compatible server', () => {
   beforeAll(async () => {
     const bars: Record<string, { ts: string; open: string; high: string; low: string; close: string; volume: string }[]> = {};
     for (const b of all) (bars[b.symbol] ??= []).push(b);
-    fake = await startFakePolygon({ apiKey: KEY, bars, pageSize: 100, faults: { status429Every: 13, retryAfterSeconds: 1, status5xxEvery: 17 } });
+    const news = [1, 2, 3].map((i) => ({
+      id: `n${i}`, publisher: { name: 'Wire' }, title: `SPY story ${i}`, author: 'A. Writer', published_utc: `2025-07-08T1${i}:00:00Z`,
+      article_url: `https://news.example/${i}`, tickers: i === 3 ? ['SPY', 'QQQ'] : ['SPY'], description: 'text', keywords: ['etf'],
+    }));
+    fake = await startFakePolygon({ apiKey: KEY, bars, news, pageSize: 100, faults: { status429Every: 13, retryAfterSeconds: 1, status5xxEvery: 17 } });
     rt = await createTestRuntime('backfill', { FEED: 'polygon', POLYGON_API_KEY: KEY, POLYGON_BASE_URL: fake.restUrl, POLYGON_REQUESTS_PER_SECOND: '40' });
     const c = rt.config;
     env = {
@@ -94,7 +98,33 @@ describe('backfill from a Polygon-compatible server', () => {
     expect(fake.requests.some((r) => r.status >= 500)).toBe(true);
     expect(fake.requests.every((r) => r.keyOk)).toBe(true);
 
+    // Hours and days are derived from the minutes: 7 clock hours of the session (09:00 … 15:00 ET) per day.
+    const derived = await rt.deps.pool.query<{ tf: string; n: number }>(
+      `SELECT '1h' AS tf, count(*)::int AS n FROM market_data_1h UNION ALL SELECT '1d', count(*)::int FROM market_data_1d ORDER BY 1`,
+    );
+    expect(derived.rows).toEqual([{ tf: '1d', n: 12 }, { tf: '1h', n: 3 * 4 * 7 }]);
+    const spyDay = await rt.deps.pool.query(`SELECT open::text, close::text, volume::text FROM market_data_1d WHERE symbol = 'SPY' AND ts = '2025-07-07T00:00:00Z'`);
+    const spyBars = all.filter((b) => b.symbol === 'SPY' && b.ts.startsWith('2025-07-07'));
+    expect(spyDay.rows[0]).toEqual({
+      open: Number(spyBars[0]!.open).toFixed(6), close: Number(spyBars.at(-1)!.close).toFixed(6), volume: String(spyBars.reduce((a, b) => a + Number(b.volume), 0)),
+    });
+
     const status = await cli(['backfill', 'status', runId!]);
     expect(status.stdout).toMatch(/SPY\s+4\/4\s+1560 rows/);
+  });
+
+  it('loads news with its tickers and publication time (stage news), once', async () => {
+    startWorkers();
+    for (let round = 0; round < 2; round++) {
+      const r = await cli(['backfill', '--symbols', 'SPY', '--days', '1', '--to', '2025-07-08', '--stage', 'news']);
+      expect(r.status, r.stdout + r.stderr).toBe(0);
+      expect(r.stdout).toContain('succeeded news/5m 2025-07-08…2025-07-08  1/1 chunks, 0 failed');
+    }
+    const rows = await rt.deps.pool.query(`SELECT id, tickers, "publishedAt", publisher, title FROM news ORDER BY id`);
+    expect(rows.rows.map((n) => [n.id, n.tickers, n.publishedAt.toISOString(), n.publisher])).toEqual([
+      ['n1', ['SPY'], '2025-07-08T11:00:00.000Z', 'Wire'],
+      ['n2', ['SPY'], '2025-07-08T12:00:00.000Z', 'Wire'],
+      ['n3', ['SPY', 'QQQ'], '2025-07-08T13:00:00.000Z', 'Wire'],
+    ]);
   });
 });

@@ -3,7 +3,7 @@
 // interrupted half-way reloads idempotently and replaces its own quarantine rows.
 import type { TBar, TJobPayload } from '@ai-trader/contracts';
 import { batched, loadBars } from '@ai-trader/db';
-import { validateSeries, type TBarProblem } from '@ai-trader/domain';
+import { aggregateBars, validateSeries, type TBarProblem } from '@ai-trader/domain';
 import type { Deps } from '../ports.ts';
 
 export type ChunkOutcome = 'skipped' | 'succeeded';
@@ -49,6 +49,14 @@ async function loadDay(deps: Deps, p: TJobPayload<'backfill.chunk'>, timeframe: 
     }),
   ]);
   const res = await loadBars(deps.pool, timeframe, batched(v.good, 20_000));
+  // Hourly and daily bars are derived from the day's intraday bars, so a minute or 5-minute backfill also
+  // fills 1h (whole session) and 1d (regular session, stamped with the trading date).
+  if ((timeframe === '1m' || timeframe === '5m') && v.good.length) {
+    const hours = aggregateBars(v.good, '1h', { session: 'extended' }).bars;
+    const daily = aggregateBars(v.good, '1d', { session: 'regular' }).bars;
+    if (hours.length) await loadBars(deps.pool, '1h', [hours]);
+    if (daily.length) await loadBars(deps.pool, '1d', [daily]);
+  }
   return { stored: res.inserted + res.duplicates, rejected: v.rejected.length };
 }
 
