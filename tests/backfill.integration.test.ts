@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { syntheticBars } from '@ai-trader/adapters';
 import { createTestRuntime, type TestRuntime } from '@ai-trader/adapters/testing';
 import { startFakePolygon, type FakePolygon } from '@ai-trader/adapters/testing/fake-polygon';
+import { runCli } from './helpers/processes.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
 const SYMBOLS = ['SPY', 'QQQ', 'MSFT'];
@@ -51,15 +52,7 @@ describe('backfill from a Polygon-compatible server', () => {
     w.on('exit', () => workers.delete(w));
     return w;
   };
-  // Asynchronous on purpose: the fake Polygon server lives in this process and must keep answering.
-  const cli = (args: string[]) =>
-    new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
-      const c = spawn(process.execPath, [path.join(root, 'apps/cli/bin/ai-trader.mjs'), ...args], { env });
-      let stdout = '', stderr = '';
-      c.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-      c.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-      c.on('exit', (status) => resolve({ status, stdout, stderr }));
-    });
+  const cli = (args: string[]) => runCli(args, env);
 
   it('survives a killed worker and resumes from its checkpoints, exactly once per bar', async () => {
     const p = rt.deps.prisma;

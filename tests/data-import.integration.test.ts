@@ -1,16 +1,14 @@
 // `ai-trader data import` through the real path (CLI process → parser → validation → quarantine → COPY):
 // every planted defect is quarantined with its reason, good rows are stored once, a re-run adds nothing.
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPgPool, type PgPool } from '@ai-trader/db';
 import { createTestDatabase, type TestDatabase } from '@ai-trader/db/testing';
+import { runCli } from './helpers/processes.ts';
 
-const root = path.resolve(import.meta.dirname, '..');
-const cli = (args: string[], env: Record<string, string>) =>
-  spawnSync(process.execPath, [path.join(root, 'apps/cli/bin/ai-trader.mjs'), ...args], { env: { ...process.env, ...env }, encoding: 'utf8' });
+const cli = runCli;
 
 describe('ai-trader data import', () => {
   let db: TestDatabase;
@@ -46,7 +44,7 @@ describe('ai-trader data import', () => {
     writeFileSync(file, rows.join('\n') + '\n');
     const env = { DATABASE_URL: db.url, LOG_LEVEL: 'silent' };
 
-    const first = cli(['data', 'import', file, '--symbol', 'AAPL', '--timeframe', '5m'], env);
+    const first = await cli(['data', 'import', file, '--symbol', 'AAPL', '--timeframe', '5m'], env);
     expect(first.status, first.stderr + first.stdout).toBe(3);
     expect(first.stdout).toMatch(/15 row\(s\): 11 stored, 0 already stored, 0 differing from stored \(kept as stored\), 4 quarantined/);
     expect(first.stdout).toContain("line 8: high 'abc' is not a number");
@@ -56,17 +54,17 @@ describe('ai-trader data import', () => {
     const q = await pool.query(`SELECT kind, ts FROM bar_quarantine ORDER BY id`);
     expect(q.rows.map((r) => r.kind).sort()).toEqual(['duplicate_ts', 'malformed', 'ohlc_inconsistent', 'outside_session']);
 
-    const again = cli(['data', 'import', file, '--symbol', 'AAPL', '--timeframe', '5m'], env);
+    const again = await cli(['data', 'import', file, '--symbol', 'AAPL', '--timeframe', '5m'], env);
     expect(again.stdout).toMatch(/15 row\(s\): 0 stored, 11 already stored/);
     expect((await pool.query(`SELECT count(*)::int AS n FROM market_data_5m`)).rows[0].n).toBe(11);
   });
 
-  it('refuses bad arguments with one line and exit code 2', () => {
+  it('refuses bad arguments with one line and exit code 2', async () => {
     const env = { DATABASE_URL: db.url };
-    const r = cli(['data', 'import', '/nope.csv', '--symbol', 'aapl', '--timeframe', '5m'], env);
+    const r = await cli(['data', 'import', '/nope.csv', '--symbol', 'aapl', '--timeframe', '5m'], env);
     expect(r.status).toBe(2);
     expect(r.stderr.trim()).toBe('--symbol aapl: must be an upper-case ticker like SPY');
-    expect(cli(['data', 'import', '/nope.csv', '--symbol', 'AAPL', '--timeframe', '2m'], env).stderr.trim()).toBe('--timeframe 2m: must be one of 1m, 5m, 1h, 1d');
-    expect(cli(['data', 'import', '/nope.csv', '--symbol', 'AAPL', '--timeframe', '5m'], env).stderr.trim()).toBe('/nope.csv: no such file');
+    expect((await cli(['data', 'import', '/nope.csv', '--symbol', 'AAPL', '--timeframe', '2m'], env)).stderr.trim()).toBe('--timeframe 2m: must be one of 1m, 5m, 1h, 1d');
+    expect((await cli(['data', 'import', '/nope.csv', '--symbol', 'AAPL', '--timeframe', '5m'], env)).stderr.trim()).toBe('/nope.csv: no such file');
   });
 });

@@ -5,20 +5,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestRuntime, type TestRuntime } from '@ai-trader/adapters/testing';
 import { startFakePolygon, type FakePolygon } from '@ai-trader/adapters/testing/fake-polygon';
 import { startPipeline, type Pipeline } from '@ai-trader/workers';
+import { until } from './helpers/processes.ts';
 
 const KEY = 'stream-key-0123456789';
 const minute = (i: number) => {
   const px = 600 + i * 0.1;
   return { ts: new Date(Date.parse('2025-06-04T13:30:00Z') + i * 60_000).toISOString().replace('.000Z', 'Z'), open: px.toFixed(2), high: (px + 0.05).toFixed(2), low: (px - 0.05).toFixed(2), close: (px + 0.02).toFixed(2), volume: String(1000 + i) };
 };
-
-async function until(what: string, cond: () => Promise<boolean>, ms = 30_000) {
-  const end = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe('Polygon stream feed', () => {
   let fake: FakePolygon;

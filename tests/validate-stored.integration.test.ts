@@ -1,21 +1,12 @@
 // `ai-trader validate --symbols … --days …` over bars that were stored without validation (as legacy
 // data would be): every planted defect is reported by time and kind, and the exit code says so.
-import { spawn } from 'node:child_process';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TBar } from '@ai-trader/contracts';
 import { createPgPool, loadBars, type PgPool } from '@ai-trader/db';
 import { createTestDatabase, type TestDatabase } from '@ai-trader/db/testing';
+import { runCli } from './helpers/processes.ts';
 
-const root = path.resolve(import.meta.dirname, '..');
-const cli = (args: string[], env: Record<string, string>) =>
-  new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
-    const c = spawn(process.execPath, [path.join(root, 'apps/cli/bin/ai-trader.mjs'), ...args], { env: { ...process.env, ...env } });
-    let stdout = '', stderr = '';
-    c.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    c.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    c.on('exit', (status) => resolve({ status, stdout, stderr }));
-  });
+const cli = runCli;
 
 describe('ai-trader validate', () => {
   let db: TestDatabase;
