@@ -1,37 +1,14 @@
 // The backfill journey: sign in, get refused with the server's reasons, start a run of replay history and
 // watch its progress bar reach 2/2 and the run succeed by push (no reload). Independent of trading state.
-import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
 import { expect, test, type Locator, type Page } from '@playwright/test';
-import { readStack } from './stack-env';
+import { ExtraWorkers, readStack } from './stack-env';
 
-const root = path.resolve(import.meta.dirname, '..');
-let worker: ChildProcess | null = null;
-const workerLog: string[] = [];
+const worker = new ExtraWorkers('backfill worker');
 
 // The stack's workers run only the trading roles, so this spec brings its own backfill worker.
-test.beforeAll(() => {
-  const stack = readStack();
-  worker = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    cwd: path.join(root, 'workers'), env: { ...stack.env, WORKER_ROLES: 'backfill', LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  worker.stdout!.on('data', (d: Buffer) => workerLog.push(d.toString()));
-  worker.stderr!.on('data', (d: Buffer) => workerLog.push(d.toString()));
-});
-
-// On failure, the worker's own log tells whether the chunks ran at all.
-test.afterEach(async ({}, info) => {
-  if (info.status === info.expectedStatus) return;
-  console.error(`--- backfill worker output ---\n${workerLog.join('')}`);
-  await info.attach('backfill-worker.log', { body: workerLog.join(''), contentType: 'text/plain' });
-});
-
-test.afterAll(async () => {
-  if (worker && worker.exitCode === null) {
-    worker.kill('SIGTERM');
-    await new Promise((r) => worker!.once('exit', r));
-  }
-});
+test.beforeAll(() => worker.start(readStack(), 'backfill'));
+test.afterEach(async ({}, info) => worker.attachOnFailure(info));
+test.afterAll(() => worker.stop());
 
 async function openBackfills(page: Page) {
   const stack = readStack();

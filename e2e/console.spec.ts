@@ -1,27 +1,12 @@
 // The walking-skeleton journey: sign in, watch a position appear live (no reload), HALT, see the
 // state change and the audit rows.
-import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
 import { expect, test } from '@playwright/test';
-import { readStack } from './stack-env';
+import { ExtraWorkers, readStack } from './stack-env';
 
-const root = path.resolve(import.meta.dirname, '..');
-let feed: ChildProcess | null = null;
-const feedLog: string[] = [];
+const feed = new ExtraWorkers('feed process');
 
-// On failure, the feed process's own log tells whether bars flowed at all.
-test.afterEach(async ({}, info) => {
-  if (info.status === info.expectedStatus) return;
-  console.error(`--- feed process output ---\n${feedLog.join('')}`);
-  await info.attach('feed.log', { body: feedLog.join(''), contentType: 'text/plain' });
-});
-
-test.afterAll(async () => {
-  if (feed && feed.exitCode === null) {
-    feed.kill('SIGTERM');
-    await new Promise((r) => feed!.once('exit', r));
-  }
-});
+test.afterEach(async ({}, info) => feed.attachOnFailure(info));
+test.afterAll(() => feed.stop());
 
 test('sign in, see a position arrive live, HALT, and find it in the audit log', async ({ page }) => {
   const stack = readStack();
@@ -40,9 +25,7 @@ test('sign in, see a position arrive live, HALT, and find it in the audit log', 
   await expect(page.getByTestId('live-status')).toContainText('live');
 
   // Start the feed as its own process (roles can be split across processes); the page must update by push.
-  feed = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd: path.join(root, 'workers'), env: { ...stack.env, WORKER_ROLES: 'feed', LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'pipe'] });
-  feed.stdout!.on('data', (d: Buffer) => feedLog.push(d.toString()));
-  feed.stderr!.on('data', (d: Buffer) => feedLog.push(d.toString()));
+  feed.start(stack, 'feed');
   let navigations = 0;
   page.on('framenavigated', () => navigations++);
 

@@ -1,6 +1,8 @@
 // What e2e/stack.ts started, for the specs: its environment and the seeded admin.
+import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import type { TestInfo } from '@playwright/test';
 
 export interface Stack {
   env: Record<string, string>;
@@ -9,4 +11,34 @@ export interface Stack {
 
 export function readStack(): Stack {
   return JSON.parse(readFileSync(path.resolve(import.meta.dirname, '.stack.json'), 'utf8')) as Stack;
+}
+
+/** A workers process a spec starts for itself (e.g. only the feed, or only backfills), with its output kept. */
+export class ExtraWorkers {
+  private proc: ChildProcess | null = null;
+  private readonly out: string[] = [];
+  constructor(private readonly name: string) {}
+
+  start(stack: Stack, roles: string): void {
+    const root = path.resolve(import.meta.dirname, '..');
+    this.proc = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+      cwd: path.join(root, 'workers'), env: { ...stack.env, WORKER_ROLES: roles, LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    this.proc.stdout!.on('data', (d: Buffer) => this.out.push(d.toString()));
+    this.proc.stderr!.on('data', (d: Buffer) => this.out.push(d.toString()));
+  }
+
+  /** On a failed test the process's own log says whether its work ran at all. */
+  async attachOnFailure(info: TestInfo): Promise<void> {
+    if (info.status === info.expectedStatus) return;
+    console.error(`--- ${this.name} output ---\n${this.out.join('')}`);
+    await info.attach(`${this.name}.log`, { body: this.out.join(''), contentType: 'text/plain' });
+  }
+
+  async stop(): Promise<void> {
+    const p = this.proc;
+    if (!p || p.exitCode !== null) return;
+    p.kill('SIGTERM');
+    await new Promise((r) => p.once('exit', r));
+  }
 }

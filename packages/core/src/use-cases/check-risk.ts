@@ -24,9 +24,6 @@ async function workingQty(tx: Tx, symbol: string | null): Promise<{ side: TOrder
 }
 
 export async function checkRisk(deps: Deps, p: TJobPayload<'risk.check'>) {
-  // Read before the transaction (Redis); only entries care, and only a fresh last price may open a position.
-  const signalRow = await deps.prisma.signal.findUnique({ where: { id: p.signalId }, select: { symbol: true, side: true } });
-  const dataStale = signalRow?.side === 'BUY' ? await isSymbolStale(deps, signalRow.symbol, '5m') : false;
   const decision = await deps.prisma.$transaction(async (tx) => {
     const existing = await tx.riskDecision.findUnique({ where: { signalId: p.signalId }, include: { intent: true } });
     if (existing) return existing;
@@ -49,7 +46,8 @@ export async function checkRisk(deps: Deps, p: TJobPayload<'risk.check'>) {
       price: dec(signal.price.toString()),
       positionQty: signal.side === 'BUY' ? held.plus(pending(mine, 'BUY', 'qty')) : held.minus(pending(mine, 'SELL', 'qty')),
       buyingPower: dec(account.cash.toString()).minus(pending(all, 'BUY', 'notional')),
-      dataStale,
+      // Only entries care: an exit must stay possible when data stops.
+      dataStale: signal.side === 'BUY' && (await isSymbolStale(deps, signal.symbol, '5m')),
       limits: { orderNotional: dec(c.ORDER_NOTIONAL), maxPositionQty: dec(c.RISK_MAX_POSITION_QTY), maxPositionNotional: dec(c.RISK_MAX_POSITION_NOTIONAL) },
     });
     if (!result.ok)
