@@ -1,6 +1,6 @@
 // Benchmark (issue 5): validated import of 1,000,000 bars vs `psql \copy` of the same rows into the same
 // (empty, partitioned) table, measured in one run. Prints ratios as rows/s ours ÷ rows/s \copy:
-//   - product path: what `ai-trader data import` runs (parseBarCsvFile → validateSeries → quarantine → loadBars),
+//   - product path: what `ai-trader data import` runs (parseBarCsvFile → SeriesValidator → loadBarsInTransaction, streamed),
 //     fresh and re-import (goals: fresh ≥ 0.8×, re-import ≥ 0.5×);
 //   - storage layer alone: loadBars fed by a minimal parser with the row checks (the loader's ceiling).
 //   pnpm exec tsx bench/import-bars.bench.ts [rows=1000000]
@@ -74,7 +74,7 @@ try {
     execFileSync('psql', [db.url, '-q', '-c', `\\copy market_data_5m (ts, open, high, low, close, volume, symbol, source) FROM '${combined}' WITH (FORMAT csv, HEADER true)`]);
   const product = async () => {
     for (let s = 0; s < SYMBOLS; s++) {
-      const r = await importBars({ prisma, pool }, parseBarCsvFile(files[s]!, { symbol: sym(s), timeframe: '5m', source: 'bench' }), { symbol: sym(s), timeframe: '5m', source: 'bench', session: 'any' });
+      const r = await importBars({ pool }, () => parseBarCsvFile(files[s]!, { symbol: sym(s), timeframe: '5m', source: 'bench' }), { symbol: sym(s), timeframe: '5m', source: 'bench', session: 'any' });
       if (r.rejected + r.malformed) throw new Error(`${sym(s)}: ${r.rejected + r.malformed} rows rejected`);
     }
   };

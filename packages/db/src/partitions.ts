@@ -37,7 +37,7 @@ export function partitionsBetween(table: PartitionedTable, from: Date, to: Date)
   return out;
 }
 
-export async function existingPartitions(db: pg.Pool | pg.PoolClient, table: PartitionedTable): Promise<Set<string>> {
+export async function existingPartitions(db: pg.Pool | pg.ClientBase, table: PartitionedTable): Promise<Set<string>> {
   const r = await db.query<{ name: string }>(
     `SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent WHERE p.relname = $1`,
     [table],
@@ -50,14 +50,14 @@ export async function existingPartitions(db: pg.Pool | pg.PoolClient, table: Par
  * concurrently. Pass the client you already hold (not the pool) when you hold one: taking a second
  * connection from a small pool while holding one is how a busy worker deadlocks.
  */
-export async function ensurePartitions(db: pg.Pool | pg.PoolClient, table: PartitionedTable, from: Date, to: Date): Promise<string[]> {
+export async function ensurePartitions(db: pg.Pool | pg.ClientBase, table: PartitionedTable, from: Date, to: Date): Promise<string[]> {
   const wanted = partitionsBetween(table, from, to);
   const have = await existingPartitions(db, table);
   const created: string[] = [];
   for (const p of wanted) {
     if (have.has(p.name)) continue;
     const isPool = 'totalCount' in db;
-    const client = isPool ? await (db as pg.Pool).connect() : (db as pg.PoolClient);
+    const client = isPool ? await (db as pg.Pool).connect() : (db as pg.ClientBase);
     try {
       await client.query('BEGIN');
       // Serialises partition changes of this table across processes (the DDL would deadlock otherwise).
@@ -79,7 +79,7 @@ export async function ensurePartitions(db: pg.Pool | pg.PoolClient, table: Parti
       await client.query('ROLLBACK').catch(() => undefined);
       throw new Error(`creating partition ${p.name}: ${(e as Error).message}`, { cause: e });
     } finally {
-      if (isPool) client.release();
+      if (isPool) (client as pg.PoolClient).release();
     }
   }
   return created;

@@ -7,3 +7,4 @@ export function createPgPool(databaseUrl: string, max = 4): pg.Pool {
   return pool;
 }
 export type PgPool = pg.Pool;
+export type PgClient = pg.PoolClient;

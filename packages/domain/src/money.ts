@@ -19,11 +19,11 @@ export const toCents = (v: Decimal): Decimal => v.toDecimalPlaces(2, Decimal.ROU
  * orders them exactly like decimals. Bars (≤ 9 integer + 6 fractional digits) practically always qualify;
  * anything longer falls back to decimal.js.
  */
-const SHORT = 16; // 15 digits plus a decimal point
+export const SHORT_DECIMAL = 16; // 15 digits plus a decimal point
 
 /** Sign of a − b for decimal strings, exact. */
 export function compareDecimal(a: string, b: string): number {
-  if (a.length <= SHORT && b.length <= SHORT) {
+  if (a.length <= SHORT_DECIMAL && b.length <= SHORT_DECIMAL) {
     const x = Number(a), y = Number(b);
     return x < y ? -1 : x > y ? 1 : 0;
   }

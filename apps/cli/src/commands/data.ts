@@ -1,6 +1,6 @@
 // `ai-trader data import FILE --symbol S --timeframe T`: validated bulk import with a progress bar and a
 // report of every problem. Exit 0: all rows stored or already stored; 3: some rows were quarantined.
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { parseBarCsvFile } from '@ai-trader/adapters';
 import { ZSymbol, ZTimeframe } from '@ai-trader/contracts';
@@ -26,19 +26,17 @@ export function registerData(program: Command, ctx: () => CliContext) {
       if (!['regular', 'extended', 'any'].includes(o.session)) throw new CliError(`--session ${o.session}: must be regular, extended or any`, 2);
       if (!existsSync(file)) throw new CliError(`${file}: no such file`, 2);
       const c = ctx();
-      const bar = new SingleBar({ format: '{stage} [{bar}] {percentage}% | {value}/{total} bars', hideCursor: true, noTTYOutput: true, notTTYSchedule: 2000 }, Presets.shades_classic);
-      let started = false;
+      const size = Math.max(1, statSync(file).size);
+      const bar = new SingleBar({ format: 'importing [{bar}] {percentage}% | {rows} rows read, {stored} bars stored', hideCursor: true, noTTYOutput: true, notTTYSchedule: 2000 }, Presets.shades_classic);
+      bar.start(size, 0, { rows: 0, stored: 0 });
       const source = `import:${path.basename(file)}`;
-      const result = await importBars({ prisma: c.runtime().deps.prisma, pool: c.pool() }, parseBarCsvFile(file, { symbol: symbol.data, timeframe: tf.data, source }), {
+      let parser: ReturnType<typeof parseBarCsvFile> | null = null;
+      const open = () => (parser = parseBarCsvFile(file, { symbol: symbol.data, timeframe: tf.data, source }));
+      const result = await importBars({ pool: c.pool() }, open, {
         symbol: symbol.data, timeframe: tf.data, source, session: o.session as 'regular',
-        onProgress: (stage, done, total) => {
-          if (stage !== 'load' || !total) return;
-          if (!started) bar.start(total, 0, { stage: 'storing' });
-          started = true;
-          bar.update(done);
-        },
-      });
-      if (started) bar.stop();
+        onProgress: ({ rows, stored }) => bar.update(Math.min(size, parser?.bytesRead() ?? 0), { rows, stored }),
+      }).finally(() => bar.stop());
+      if (result.mode === 'whole-file') console.log('(a bar far out of time order: the file was validated as a whole before storing)');
       console.log(result.report);
       if (result.malformed + result.rejected > 0) process.exitCode = 3;
     });

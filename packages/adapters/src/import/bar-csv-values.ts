@@ -24,6 +24,8 @@ const midnightZ = (date: string): string => `${date}T00:00:00Z`;
  * (Polygon's daily `t`) both become `2025-06-04T00:00:00Z`, the vendor convention the validator expects.
  */
 export function parseTimestamp(raw: string, timeframe: TTimeframe): Cell {
+  const fast = timeframe === '1d' ? null : canonicalInstant(raw);
+  if (fast) return fast;
   const v = raw.trim();
   if (v === '') return { err: 'timestamp is empty' };
   if (/^\d+$/.test(v)) return parseEpoch(v, timeframe);
@@ -42,6 +44,33 @@ export function parseTimestamp(raw: string, timeframe: TTimeframe): Cell {
   if (timeframe === '1d' && h === 0 && min === 0 && sec === 0 && !frac) return { ok: midnightZ(date) };
   const ms = Number((frac ?? '').padEnd(3, '0').slice(0, 3));
   return { ok: isoZ(dayStart + ((h * 60 + min) * 60 + sec) * 1000 + ms - offsetMinutes(zone) * MINUTE) };
+}
+
+// Fast path for the form we store and most files use (`2025-06-04T13:30:00Z`): the value is already canonical,
+// so it only needs its date checked (once per date) and its time of day bounded.
+const CANONICAL = /^(\d{4}-\d{2}-\d{2})T([01]\d|2[0-3]):[0-5]\d:[0-5]\dZ$/;
+const realDates = new Map<string, boolean>();
+let lastRealDate = ''; // rows come in runs of the same date: skip the map for them
+
+/** `2025-06-04T13:30:00Z` with a real date and time of day: the form stored, accepted as it is (not for 1d). */
+export function isCanonicalInstant(v: string): boolean {
+  if (v.length !== 20) return false;
+  if (lastRealDate !== '' && v.startsWith(lastRealDate) && CANONICAL.test(v)) return true;
+  const m = CANONICAL.exec(v);
+  if (!m) return false;
+  const date = m[1]!;
+  let real = realDates.get(date);
+  if (real === undefined) {
+    if (realDates.size > 100_000) realDates.clear(); // bounded in a long-lived process
+    const t = Date.parse(`${date}T00:00:00Z`);
+    realDates.set(date, (real = !Number.isNaN(t) && isoZ(t).slice(0, 10) === date));
+  }
+  if (real) lastRealDate = date;
+  return real;
+}
+
+function canonicalInstant(v: string): Cell | null {
+  return isCanonicalInstant(v) ? { ok: v } : null; // not a real date: the slow path words the error
 }
 
 function offsetMinutes(zone: string): number {
@@ -64,7 +93,12 @@ const PLAIN_DECIMAL = /^([+-]?)(\d*)(?:\.(\d*))?$/;
 
 /** A price as written, minus noise: `+1.50` → `1.50`, `007.5` → `7.5`, `.5` → `0.5`, `12.` → `12`.
  *  Trailing zeros stay (the value is the same and the source's precision is visible). */
+const CANONICAL_DECIMAL = /^(?:0|[1-9]\d*)(?:\.\d+)?$/;
+/** A plain decimal with nothing to strip (`219.34`, `0.5`): accepted as written. */
+export const isCanonicalDecimal = (v: string): boolean => CANONICAL_DECIMAL.test(v);
+
 export function parsePrice(name: string, raw: string): Cell {
+  if (CANONICAL_DECIMAL.test(raw)) return { ok: raw }; // already plain and canonical: nothing to strip
   const v = raw.trim();
   if (v === '') return { err: `${name} is empty` };
   if (/^[+-]?(\d+\.?\d*|\.\d+)[eE][+-]?\d+$/.test(v)) return { err: `${name} '${v}' uses an exponent; write it as a plain decimal` };
@@ -75,8 +109,13 @@ export function parsePrice(name: string, raw: string): Cell {
   return { ok: `${sign === '-' ? '-' : ''}${whole}${frac ? `.${frac}` : ''}` };
 }
 
+const WHOLE = /^(?:0|[1-9]\d*)$/;
+/** A whole number of shares with nothing to strip. */
+export const isCanonicalWhole = (v: string): boolean => WHOLE.test(v);
+
 /** Whole shares: `123`, `+123` and `123.0` are 123; `12.5`, `-5`, `1.2e6` are refused. */
 export function parseVolume(raw: string): Cell {
+  if (WHOLE.test(raw)) return { ok: raw };
   const price = parsePrice('volume', raw);
   if ('err' in price) return price;
   const [int, frac] = price.ok.split('.') as [string, string | undefined];

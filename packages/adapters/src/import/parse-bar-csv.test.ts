@@ -1,6 +1,8 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { TTimeframe } from '@ai-trader/contracts';
+import { ZBar, type TTimeframe } from '@ai-trader/contracts';
 import { validateSeries } from '@ai-trader/domain';
 import { formatBarCsvError, parseBarCsv, parseBarCsvFile, type BarCsvItem } from './parse-bar-csv.ts';
 
@@ -8,9 +10,9 @@ const FIXTURE = path.join(import.meta.dirname, 'fixtures/malformed-bars.csv');
 const REAL = path.resolve(import.meta.dirname, '../../../../..', 'shared/data/bars');
 const opts = { symbol: 'SPY', timeframe: '5m' as TTimeframe, source: 'test', file: 'x.csv' };
 
-async function collect(items: AsyncIterable<BarCsvItem>) {
+async function collect(items: AsyncIterable<BarCsvItem | BarCsvItem[]>) {
   const bars = [], errors = [];
-  for await (const it of items) if ('bar' in it) bars.push(it.bar); else errors.push(it.error);
+  for await (const x of items) for (const it of Array.isArray(x) ? x : [x]) if ('bar' in it) bars.push(it.bar); else errors.push(it.error);
   return { bars, errors };
 }
 const parse = (lines: string[], o: Partial<typeof opts> = {}) => collect(parseBarCsv(lines, { ...opts, ...o }));
@@ -97,7 +99,30 @@ describe('parseBarCsv streams', () => {
     const { bars, errors } = await collect(parseBarCsvFile(path.join(REAL, '5m/AAPL.csv'), { symbol: 'AAPL', timeframe: '5m', source: 'import:yahoo' }));
     expect(errors).toEqual([]);
     expect(bars).toHaveLength(11476);
+    for (const b of bars) expect(ZBar.parse(b)).toEqual(b); // what the parser builds is a TBar by the contract
     const r = validateSeries(bars, { timeframe: '5m', session: 'regular' });
     expect(r.rejected.filter((x) => x.problems.some((p) => p.kind === 'outlier')).map((x) => x.bar.ts)).toEqual(['2025-08-07T17:05:00Z']);
+  });
+});
+
+describe('parseBarCsvFile reads in chunks', () => {
+  it('gives the same items as the line-by-line parser, whatever the chunk boundaries (CRLF, no final newline)', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'csv-'));
+    try {
+      const text = readFileSync(FIXTURE, 'utf8');
+      const noFinalNewline = path.join(dir, 'a.csv');
+      writeFileSync(noFinalNewline, text.replace(/\r?\n$/, ''));
+      for (const file of [FIXTURE, noFinalNewline]) {
+        const byLine = await collect(parseBarCsv(readFileSync(file, 'utf8').split('\n'), { ...opts, file }));
+        for (const chunkBytes of [7, 64, 1 << 20]) {
+          expect(await collect(parseBarCsvFile(file, { ...opts, chunkBytes }))).toEqual(byLine);
+        }
+      }
+      const real = path.join(REAL, '5m/AAPL.csv');
+      const whole = await collect(parseBarCsvFile(real, { symbol: 'AAPL', timeframe: '5m', source: 'x' }));
+      expect(await collect(parseBarCsvFile(real, { symbol: 'AAPL', timeframe: '5m', source: 'x', chunkBytes: 4096 }))).toEqual(whole);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

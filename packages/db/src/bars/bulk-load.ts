@@ -4,11 +4,11 @@
 // re-load stores nothing new; a bar that differs from the stored one is counted as a conflict, never
 // overwritten.
 import type { TBar, TTimeframe } from '@ai-trader/contracts';
-import type pg from 'pg';
+import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
-import { ensurePartitions, TIMEFRAME_TABLE } from '../partitions.ts';
+import { ensurePartitions, TIMEFRAME_TABLE, type PartitionedTable } from '../partitions.ts';
 
 export interface LoadResult {
   received: number;
@@ -25,7 +25,7 @@ const COLUMNS = '(symbol, ts, open, high, low, close, volume, source)';
 const esc = (s: string) => s.replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n');
 const line = (b: TBar) => `${b.symbol}\t${b.ts}\t${b.open}\t${b.high}\t${b.low}\t${b.close}\t${b.volume}\t${esc(b.source)}\n`;
 
-async function copyInto(client: pg.PoolClient, table: string, bars: TBar[]): Promise<void> {
+async function copyInto(client: pg.ClientBase, table: string, bars: TBar[]): Promise<void> {
   const CHUNK = 2000;
   function* chunks() {
     for (let i = 0; i < bars.length; i += CHUNK) {
@@ -37,7 +37,7 @@ async function copyInto(client: pg.PoolClient, table: string, bars: TBar[]): Pro
   await pipeline(Readable.from(chunks()), client.query(copyFrom(`COPY ${table} ${COLUMNS} FROM STDIN`)));
 }
 
-async function overlaps(client: pg.PoolClient, table: string, bars: TBar[]): Promise<boolean> {
+async function overlaps(client: pg.ClientBase, table: string, bars: TBar[]): Promise<boolean> {
   const bySymbol = new Map<string, { min: string; max: string }>();
   for (const b of bars) {
     const r = bySymbol.get(b.symbol);
@@ -63,7 +63,7 @@ async function overlaps(client: pg.PoolClient, table: string, bars: TBar[]): Pro
  * go unreported as a conflict; it would still never overwrite a stored bar.)
  */
 const MICRO = 1_000_000;
-async function alreadyStored(client: pg.PoolClient, table: string, bars: TBar[]): Promise<boolean> {
+async function alreadyStored(client: pg.ClientBase, table: string, bars: TBar[]): Promise<boolean> {
   const groups = new Map<string, TBar[]>();
   for (const b of bars) (groups.get(b.symbol) ?? groups.set(b.symbol, []).get(b.symbol)!).push(b);
   for (const [symbol, rows] of groups) {
@@ -95,21 +95,40 @@ async function alreadyStored(client: pg.PoolClient, table: string, bars: TBar[])
   return true;
 }
 
-async function stagedInsert(client: pg.PoolClient, table: string, bars: TBar[]): Promise<{ inserted: number; conflicts: number }> {
-  await client.query('BEGIN');
+/** The new bars of a batch that overlaps stored ones, through a temporary staging table and INSERT … ON
+ *  CONFLICT DO NOTHING. Its own transaction, or a savepoint inside the caller's. */
+async function stagedInsert(client: pg.ClientBase, table: string, bars: TBar[], nested: boolean): Promise<{ inserted: number; conflicts: number }> {
+  const stage = `bars_stage_${table}`;
+  await client.query(nested ? 'SAVEPOINT bars_staged' : 'BEGIN');
   try {
-    await client.query(`CREATE TEMP TABLE bars_stage (LIKE ${table} INCLUDING DEFAULTS) ON COMMIT DROP`);
-    await copyInto(client, 'bars_stage', bars);
+    await client.query(`CREATE TEMP TABLE IF NOT EXISTS ${stage} (LIKE ${table} INCLUDING DEFAULTS) ON COMMIT DROP`);
+    await client.query(`TRUNCATE ${stage}`);
+    await copyInto(client, stage, bars);
     const conflicts = await client.query<{ n: string }>(
-      `SELECT count(*)::text AS n FROM bars_stage s JOIN ${table} m USING (symbol, ts)
+      `SELECT count(*)::text AS n FROM ${stage} s JOIN ${table} m USING (symbol, ts)
        WHERE (m.open, m.high, m.low, m.close, m.volume) IS DISTINCT FROM (s.open, s.high, s.low, s.close, s.volume)`,
     );
-    const ins = await client.query(`INSERT INTO ${table} SELECT * FROM bars_stage ON CONFLICT (symbol, ts) DO NOTHING`);
-    await client.query('COMMIT');
+    const ins = await client.query(`INSERT INTO ${table} SELECT * FROM ${stage} ON CONFLICT (symbol, ts) DO NOTHING`);
+    await client.query(nested ? 'RELEASE SAVEPOINT bars_staged' : 'COMMIT');
     return { inserted: ins.rowCount ?? 0, conflicts: Number(conflicts.rows[0]!.n) };
   } catch (e) {
-    await client.query('ROLLBACK').catch(() => undefined);
+    await client.query(nested ? 'ROLLBACK TO SAVEPOINT bars_staged' : 'ROLLBACK').catch(() => undefined);
     throw e;
+  }
+}
+
+/** A COPY straight into the table; false when another loader stored some of these bars since we looked
+ *  (unique violation), which leaves nothing behind: the caller takes the staged path instead. */
+async function directCopy(client: pg.ClientBase, table: string, bars: TBar[], nested: boolean): Promise<boolean> {
+  if (nested) await client.query('SAVEPOINT bars_direct');
+  try {
+    await copyInto(client, table, bars);
+    if (nested) await client.query('RELEASE SAVEPOINT bars_direct');
+    return true;
+  } catch (e) {
+    if (nested) await client.query('ROLLBACK TO SAVEPOINT bars_direct');
+    if ((e as { code?: string }).code !== '23505') throw e;
+    return false;
   }
 }
 
@@ -118,61 +137,98 @@ async function stagedInsert(client: pg.PoolClient, table: string, bars: TBar[]):
  * leaves whole batches stored and a re-run completes the rest without duplicates.
  */
 export async function loadBars(pool: pg.Pool, timeframe: TTimeframe, bars: AsyncIterable<TBar[]> | Iterable<TBar[]>): Promise<LoadResult> {
+  const client = await pool.connect();
+  try {
+    return await loadWith(client, false, (table, from, to) => ensurePartitions(client, table, from, to), timeframe, bars);
+  } finally {
+    client.release();
+  }
+}
+
+/**
+ * The same, inside a transaction the caller holds open on `client` (BEGIN … COMMIT around it): everything
+ * it stores commits or rolls back with the caller's other writes. Partitions cannot be created in that
+ * transaction without locking readers out of the table until it ends, so `ensure` creates them on another
+ * connection (see partitionMaker).
+ */
+export function loadBarsInTransaction(
+  client: pg.ClientBase, ensure: (table: PartitionedTable, from: Date, to: Date) => Promise<unknown>, timeframe: TTimeframe, bars: AsyncIterable<TBar[]> | Iterable<TBar[]>,
+): Promise<LoadResult> {
+  return loadWith(client, true, ensure, timeframe, bars);
+}
+
+/**
+ * Creates partitions on its own connection (opened on first use, from the pool's settings), for a loader
+ * inside a long transaction. A lock wait longer than `lockTimeoutMs` fails with Postgres' message instead
+ * of waiting for a transaction that may be our own caller's.
+ */
+export function partitionMaker(pool: pg.Pool, lockTimeoutMs = 10_000) {
+  let client: pg.Client | null = null;
+  return {
+    async ensure(table: PartitionedTable, from: Date, to: Date): Promise<string[]> {
+      if (!client) {
+        const c = new pg.Client(pool.options);
+        await c.connect();
+        await c.query(`SET lock_timeout = ${Math.round(lockTimeoutMs)}`);
+        client = c;
+      }
+      return ensurePartitions(client, table, from, to);
+    },
+    async close(): Promise<void> {
+      await client?.end().catch(() => undefined);
+      client = null;
+    },
+  };
+}
+
+async function loadWith(
+  client: pg.ClientBase, nested: boolean, ensure: (table: PartitionedTable, from: Date, to: Date) => Promise<unknown>, timeframe: TTimeframe, bars: AsyncIterable<TBar[]> | Iterable<TBar[]>,
+): Promise<LoadResult> {
   const table = TIMEFRAME_TABLE[timeframe];
   const res: LoadResult = { received: 0, inserted: 0, duplicates: 0, conflicts: 0, directBatches: 0, stagedBatches: 0 };
   const known = new Set<string>();
-  const client = await pool.connect();
-  try {
-    // Read ahead: the next batch is parsed and validated while Postgres ingests this one (2 cores, 2 jobs).
-    const it = (Symbol.asyncIterator in bars ? bars[Symbol.asyncIterator]() : (bars as Iterable<TBar[]>)[Symbol.iterator]()) as AsyncIterator<TBar[]> | Iterator<TBar[]>;
-    const pull = () => {
-      const p = Promise.resolve(it.next());
-      p.catch(() => undefined); // awaited below; this only stops an abandoned read-ahead from crashing the process
-      return p;
-    };
-    let next = pull();
-    for (;;) {
-      const step = await next;
-      if (step.done) break;
-      next = pull();
-      const batch = step.value;
-      if (!batch.length) continue;
-      res.received += batch.length;
-      let min = batch[0]!.ts, max = min;
-      for (const b of batch) {
-        if (b.ts < min) min = b.ts;
-        if (b.ts > max) max = b.ts;
-      }
-      const span = `${min.slice(0, 7)}|${max.slice(0, 7)}`;
-      if (!known.has(span)) {
-        await ensurePartitions(client, table, new Date(min), new Date(max));
-        known.add(span);
-      }
-      let staged = await overlaps(client, table, batch);
-      if (!staged) {
-        try {
-          await copyInto(client, table, batch);
-          res.inserted += batch.length;
-          res.directBatches++;
-        } catch (e) {
-          // Another loader stored some of these bars since we looked: fall back to the conflict path.
-          if ((e as { code?: string }).code !== '23505') throw e;
-          staged = true;
-        }
-      }
-      if (staged && (await alreadyStored(client, table, batch))) {
-        res.duplicates += batch.length;
-        res.stagedBatches++;
-      } else if (staged) {
-        const r = await stagedInsert(client, table, batch);
-        res.inserted += r.inserted;
-        res.conflicts += r.conflicts;
-        res.duplicates += batch.length - r.inserted - r.conflicts;
-        res.stagedBatches++;
-      }
+  // Read ahead: the next batch is parsed and validated while Postgres ingests this one (2 cores, 2 jobs).
+  const it = (Symbol.asyncIterator in bars ? bars[Symbol.asyncIterator]() : (bars as Iterable<TBar[]>)[Symbol.iterator]()) as AsyncIterator<TBar[]> | Iterator<TBar[]>;
+  const pull = () => {
+    const p = Promise.resolve(it.next());
+    p.catch(() => undefined); // awaited below; this only stops an abandoned read-ahead from crashing the process
+    return p;
+  };
+  let next = pull();
+  for (;;) {
+    const step = await next;
+    if (step.done) break;
+    next = pull();
+    const batch = step.value;
+    if (!batch.length) continue;
+    res.received += batch.length;
+    let min = batch[0]!.ts, max = min;
+    for (const b of batch) {
+      if (b.ts < min) min = b.ts;
+      if (b.ts > max) max = b.ts;
     }
-  } finally {
-    client.release();
+    const span = `${min.slice(0, 7)}|${max.slice(0, 7)}`;
+    if (!known.has(span)) {
+      await ensure(table, new Date(min), new Date(max));
+      known.add(span);
+    }
+    let staged = await overlaps(client, table, batch);
+    if (!staged) {
+      if (await directCopy(client, table, batch, nested)) {
+        res.inserted += batch.length;
+        res.directBatches++;
+      } else staged = true;
+    }
+    if (staged && (await alreadyStored(client, table, batch))) {
+      res.duplicates += batch.length;
+      res.stagedBatches++;
+    } else if (staged) {
+      const r = await stagedInsert(client, table, batch, nested);
+      res.inserted += r.inserted;
+      res.conflicts += r.conflicts;
+      res.duplicates += batch.length - r.inserted - r.conflicts;
+      res.stagedBatches++;
+    }
   }
   return res;
 }

@@ -1,7 +1,7 @@
 // A bar's own invariants as kinded problems (which check failed, and a sentence), for series validation.
 // validate-bar.ts keeps the sentence-only barProblems that ingest uses; these name the values too.
 import type { TBar } from '@ai-trader/contracts';
-import { compareDecimal } from '../money.ts';
+import { compareDecimal, SHORT_DECIMAL } from '../money.ts';
 import type { TBarProblemKind } from './bar-problem.ts';
 
 export interface BarCheck {
@@ -16,12 +16,23 @@ const PRICES = ['open', 'high', 'low', 'close'] as const;
 export function barChecks(bar: TBar): BarCheck[] {
   const p: BarCheck[] = [];
   // A value typed TBar may still come from an unchecked source (a DB row, a test); dec() would throw on it.
-  for (const k of PRICES) if (!DECIMAL.test(bar[k])) p.push({ kind: 'malformed', detail: `${k} '${bar[k]}' is not a decimal number` });
+  let numbers = true;
+  for (const k of PRICES) {
+    if (DECIMAL.test(bar[k])) continue;
+    p.push({ kind: 'malformed', detail: `${k} '${bar[k]}' is not a decimal number` });
+    numbers = false;
+  }
   if (!INTEGER.test(bar.volume)) p.push({ kind: 'malformed', detail: `volume '${bar.volume}' is not a whole number` });
-  else if (bar.volume.startsWith('-') && !/^-0+$/.test(bar.volume)) p.push({ kind: 'negative_volume', detail: `volume ${bar.volume} is negative` });
-  if (PRICES.some((k) => !DECIMAL.test(bar[k]))) return p;
+  else if (bar.volume.charCodeAt(0) === 45 /* - */ && !/^-0+$/.test(bar.volume)) p.push({ kind: 'negative_volume', detail: `volume ${bar.volume} is negative` });
+  if (!numbers) return p;
 
   // Exact comparisons (doubles where that is exact, decimal.js otherwise): this runs for every bar imported.
+  const short = bar.open.length <= SHORT_DECIMAL && bar.high.length <= SHORT_DECIMAL && bar.low.length <= SHORT_DECIMAL && bar.close.length <= SHORT_DECIMAL;
+  if (short) {
+    // Every value fits a double exactly (see compareDecimal): convert once, compare as numbers.
+    const o = Number(bar.open), h = Number(bar.high), l = Number(bar.low), c = Number(bar.close);
+    if (o > 0 && h > 0 && l > 0 && c > 0 && h >= l && h >= o && h >= c && l <= o && l <= c) return p; // the usual bar
+  }
   const cmp = compareDecimal;
   for (const k of PRICES) if (cmp(bar[k], '0') <= 0) p.push({ kind: 'non_positive_price', detail: `${k} ${bar[k]} is not positive` });
   if (cmp(bar.high, bar.low) < 0) p.push({ kind: 'ohlc_inconsistent', detail: `high ${bar.high} < low ${bar.low}` });

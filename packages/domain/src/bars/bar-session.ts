@@ -1,7 +1,7 @@
 // Where a bar may sit in time: the timeframe's grid, the NYSE session it must fall in, and the slots a
 // complete series has. One overlap rule serves both the session check and the expected slots, so they agree.
 import type { TTimeframe } from '@ai-trader/contracts';
-import { isTradingDay, regularSession, toEt } from '../calendar/nyse.ts';
+import { etOffsetMinutes, isTradingDay, regularSession, toEt } from '../calendar/nyse.ts';
 import { TIMEFRAME_MINUTES } from './bar-problem.ts';
 
 export type SessionMode = 'regular' | 'extended' | 'any';
@@ -36,19 +36,31 @@ function notTradingDay(date: string): string {
  *  it overlaps the session: for 1m/5m (whose grid meets 09:30 and the closes) that means "wholly inside";
  *  an hour bar stamped 09:00 ET is kept because it holds 09:30–10:00. Throws (RangeError) for dates the
  *  NYSE calendar does not cover: that is a gap in our tables, not a defect of the data. */
-// toEt goes through Intl and costs ~20 µs; a 1m file has 50 000 bars. US offsets are whole hours, so
-// every instant of one UTC hour shares the New York date and hour: one Intl call per hour suffices.
-const HOUR = 3_600_000;
-const etHours = new Map<number, { date: string; minutes: number }>();
-function etOf(t: number): { date: string; minutes: number } {
-  const h = Math.floor(t / HOUR);
-  let base = etHours.get(h);
-  if (!base) {
-    if (etHours.size > 50_000) etHours.clear(); // bounded: a long-lived process must not grow it forever
-    const et = toEt(new Date(h * HOUR));
-    etHours.set(h, (base = { date: et.date, minutes: et.minutes }));
+// New York wall time of an instant as a day number (days since 1970-01-01 in New York) and minutes into
+// that day: arithmetic only, since this runs for every bar validated. The date string and the session are
+// looked up per day number.
+const DAY_MS = 86_400_000;
+function etDay(t: number): number {
+  return Math.floor((t + etOffsetMinutes(t) * MINUTE) / DAY_MS);
+}
+function etMinutes(t: number): number {
+  const local = t + etOffsetMinutes(t) * MINUTE;
+  return Math.floor((local - Math.floor(local / DAY_MS) * DAY_MS) / MINUTE);
+}
+const dayDate = (day: number): string => new Date(day * DAY_MS).toISOString().slice(0, 10);
+const daySessions = new Map<number, Readonly<{ open: number; close: number }> | null>();
+/** The regular session of a New York day number (cached; throws outside the calendar like regularSession). */
+function sessionOfDay(day: number): Readonly<{ open: number; close: number }> | null {
+  let s = daySessions.get(day);
+  if (s === undefined) {
+    s = regularSession(dayDate(day));
+    if (daySessions.size > 20_000) daySessions.clear();
+    daySessions.set(day, s);
   }
-  return { date: base.date, minutes: base.minutes + Math.floor((t - h * HOUR) / MINUTE) };
+  return s;
+}
+function etOf(t: number): { date: string; minutes: number } {
+  return { date: dayDate(etDay(t)), minutes: etMinutes(t) };
 }
 
 export function sessionProblem(t: number, timeframe: TTimeframe, mode: SessionMode): string | null {
@@ -57,15 +69,14 @@ export function sessionProblem(t: number, timeframe: TTimeframe, mode: SessionMo
     const date = isoZ(t).slice(0, 10);
     return isTradingDay(date) ? null : notTradingDay(date);
   }
-  const et = etOf(t);
-  if (!isTradingDay(et.date)) return `${notTradingDay(et.date)} (bar at ${hhmm(et.minutes)} ET)`;
-  const end = et.minutes + TIMEFRAME_MINUTES[timeframe];
-  if (mode === 'extended') {
-    if (et.minutes < EXTENDED.close && end > EXTENDED.open) return null;
-    return `${hhmm(et.minutes)} ET on ${et.date} is outside extended hours 04:00–20:00 ET`;
-  }
-  const s = regularSession(et.date)!;
-  if (et.minutes < s.close && end > s.open) return null;
+  const day = etDay(t), minutes = etMinutes(t);
+  const s = sessionOfDay(day); // null: not a trading day (throws outside the calendar)
+  const end = minutes + TIMEFRAME_MINUTES[timeframe];
+  if (s && mode === 'extended' && minutes < EXTENDED.close && end > EXTENDED.open) return null;
+  if (s && mode === 'regular' && minutes < s.close && end > s.open) return null;
+  const et = etOf(t); // only to word the problem
+  if (!s) return `${notTradingDay(et.date)} (bar at ${hhmm(et.minutes)} ET)`;
+  if (mode === 'extended') return `${hhmm(et.minutes)} ET on ${et.date} is outside extended hours 04:00–20:00 ET`;
   const early = s.close < 16 * 60 ? ', early close' : '';
   return `${hhmm(et.minutes)} ET on ${et.date} is outside the regular session ${hhmm(s.open)}–${hhmm(s.close)} ET${early}`;
 }
@@ -75,10 +86,10 @@ export function sessionProblem(t: number, timeframe: TTimeframe, mode: SessionMo
  *  day after an overnight gap anyway. */
 export function opensBetween(prev: number, t: number, timeframe: TTimeframe): boolean {
   if (timeframe === '1d') return false;
-  const a = etOf(prev), b = etOf(t);
-  if (a.date !== b.date) return false;
-  const s = regularSession(b.date);
-  return !!s && a.minutes < s.open && b.minutes >= s.open;
+  const day = etDay(t);
+  if (etDay(prev) !== day) return false;
+  const s = sessionOfDay(day);
+  return !!s && etMinutes(prev) < s.open && etMinutes(t) >= s.open;
 }
 
 /** The instant of `minutes` after New York midnight on `date`: EDT (UTC−4) or EST (UTC−5), whichever

@@ -66,51 +66,77 @@ function distToBody(p: Dec, bar: TBar): Dec {
 }
 
 /**
+ * The rule applied one bar at a time, in time order, so a stream can be judged as it arrives: `judge(bar, t,
+ * next)` needs only the bars before (its own state) and the next candidate in time. Returns the reason the
+ * bar is an outlier, or null when it is accepted (and becomes the new reference).
+ */
+export class OutlierJudge {
+  private readonly returns: number[] = [];
+  private ref: { bar: TBar; close: number; t: number } | null = null;
+  private readonly floor: number;
+  constructor(
+    private readonly tf: TTimeframe,
+    private readonly params: OutlierParams,
+  ) {
+    this.floor = sigmaFloor(tf);
+  }
+
+  private accept(bar: TBar, t: number, gap: number): null {
+    // Statistics in floats: a return needs no exactness, and this runs for every bar.
+    const close = Number(bar.close);
+    if (this.ref && gap <= MAX_GAP_STEPS) {
+      this.returns.push(Math.log(close / this.ref.close) / Math.sqrt(gap));
+      if (this.returns.length > this.params.window) this.returns.shift();
+    }
+    this.ref = { bar, close, t };
+    return null;
+  }
+
+  judge(bar: TBar, t: number, next: TBar | undefined): string | null {
+    const ref = this.ref;
+    if (ref === null) return this.accept(bar, t, 1);
+    const tf = this.tf;
+    const steps = stepsBetween(ref.t, t, tf, MAX_GAP_STEPS + 1);
+    if (this.returns.length < MIN_RETURNS) return this.accept(bar, t, steps);
+    const gap = opensBetween(ref.t, t, tf) ? Math.max(steps, MAX_GAP_STEPS) : steps;
+    const sigma = stdev(this.returns);
+    const sigmaEff = Math.max(sigma, this.floor), scale = Math.sqrt(Math.min(gap, MAX_GAP_STEPS));
+    const statLimitF = this.params.k * sigmaEff * scale;
+    // Fast pre-test in floats, with a margin far above their rounding error (1e-9 of the price): with
+    // low ≤ open, close ≤ high only the range's ends can be the farthest price, and a bar clearly inside
+    // the band is accepted. Anything else — far, or too close to the edge to tell — is decided exactly below.
+    const band = Math.max(statLimitF * ref.close, 0.05), eps = ref.close * 1e-9;
+    if (Number(bar.low) >= ref.close - band + eps && Number(bar.high) <= ref.close + band - eps) return this.accept(bar, t, steps);
+
+    const refClose = dec(ref.bar.close);
+    const statLimit = dec(statLimitF);
+    const minLimit = MIN_MOVE.div(refClose), limit = maxDec(statLimit, minLimit);
+    const far = PRICES.map((k) => ({ k, p: dec(bar[k]) }))
+      .map((x) => ({ ...x, d: x.p.minus(refClose).abs().div(refClose) }))
+      .filter((x) => x.d.gt(limit));
+    const unconfirmed = far.filter((x) => !next || distToBody(x.p, next).gt(limit));
+    if (!unconfirmed.length) return this.accept(bar, t, steps);
+    const worst = unconfirmed.reduce((a, b) => (b.d.gt(a.d) ? b : a));
+    const why = statLimit.gte(minLimit)
+      ? `${this.params.k} × σ ${pct(sigmaEff)}${sigma < this.floor ? ' (floor)' : ''}${scale > 1 ? ` × √${Math.min(gap, MAX_GAP_STEPS)} ${steps === gap ? `after a gap of ${gap} bars` : 'at the session open'}` : ''}`
+      : `the ${MIN_MOVE.toFixed(2)} minimum move`;
+    const nextText = next ? `next bar opens ${next.open}, closes ${next.close}` : 'no later bar to confirm it';
+    // ref stays: the next bar is judged against the last close we believe
+    return `${worst.k} ${bar[worst.k]} is ${pct(worst.d.toNumber())} from previous close ${ref.bar.close} at ${when(ref.t, t)} (limit ${pct(limit.toNumber())} = ${why}); ${nextText}`;
+  }
+}
+
+/**
  * Judges `bars` (time-ascending, each already structurally valid and unique in ts) and returns the
  * indexes of the outliers with a sentence each, e.g.
  * `low 213.25 is 2.8 % from previous close 219.34 at 17:00Z (limit 0.8 % = 8 × σ 0.1 %); next bar opens 219.42, closes 219.35`.
  */
 export function findOutliers(bars: TBar[], tf: TTimeframe, params: OutlierParams): Map<number, string> {
   const out = new Map<number, string>();
-  const returns: number[] = [];
-  let ref: { bar: TBar; close: Dec; t: number } | null = null;
-  const accept = (bar: TBar, t: number, gap: number): void => {
-    // Statistics in floats: a return needs no exactness, and this runs for every bar.
-    if (ref && gap <= MAX_GAP_STEPS) {
-      returns.push(Math.log(Number(bar.close) / Number(ref.bar.close)) / Math.sqrt(gap));
-      if (returns.length > params.window) returns.shift();
-    }
-    ref = { bar, close: dec(bar.close), t };
-  };
+  const judge = new OutlierJudge(tf, params);
   bars.forEach((bar, i) => {
-    const t = Date.parse(bar.ts);
-    if (ref === null) return accept(bar, t, 1);
-    const steps = stepsBetween(ref.t, t, tf, MAX_GAP_STEPS + 1);
-    const gap = opensBetween(ref.t, t, tf) ? Math.max(steps, MAX_GAP_STEPS) : steps;
-    if (returns.length >= MIN_RETURNS) {
-      const sigma = stdev(returns), floor = sigmaFloor(tf);
-      const sigmaEff = Math.max(sigma, floor), scale = Math.sqrt(Math.min(gap, MAX_GAP_STEPS));
-      const statLimit = dec(params.k * sigmaEff * scale);
-      // Fast exact pre-test: with low ≤ open, close ≤ high, only the range's ends can be the farthest price.
-      const band = maxDec(statLimit.times(ref.close), MIN_MOVE);
-      if (dec(bar.low).gte(ref.close.minus(band)) && dec(bar.high).lte(ref.close.plus(band))) return accept(bar, t, steps);
-      const minLimit = MIN_MOVE.div(ref.close), limit = maxDec(statLimit, minLimit);
-      const far = PRICES.map((k) => ({ k, p: dec(bar[k]) }))
-        .map((x) => ({ ...x, d: x.p.minus(ref!.close).abs().div(ref!.close) }))
-        .filter((x) => x.d.gt(limit));
-      const next = bars[i + 1];
-      const unconfirmed = far.filter((x) => !next || distToBody(x.p, next).gt(limit));
-      if (unconfirmed.length) {
-        const worst = unconfirmed.reduce((a, b) => (b.d.gt(a.d) ? b : a));
-        const why = statLimit.gte(minLimit)
-          ? `${params.k} × σ ${pct(sigmaEff)}${sigma < floor ? ' (floor)' : ''}${scale > 1 ? ` × √${Math.min(gap, MAX_GAP_STEPS)} ${steps === gap ? `after a gap of ${gap} bars` : 'at the session open'}` : ''}`
-          : `the ${MIN_MOVE.toFixed(2)} minimum move`;
-        const nextText = next ? `next bar opens ${next.open}, closes ${next.close}` : 'no later bar to confirm it';
-        out.set(i, `${worst.k} ${bar[worst.k]} is ${pct(worst.d.toNumber())} from previous close ${ref.bar.close} at ${when(ref.t, t)} (limit ${pct(limit.toNumber())} = ${why}); ${nextText}`);
-        return; // ref stays: the next bar is judged against the last close we believe
-      }
-    }
-    accept(bar, t, steps);
+    const why = judge.judge(bar, Date.parse(bar.ts), bars[i + 1]);
+    if (why) out.set(i, why);
   });
   return out;
 }

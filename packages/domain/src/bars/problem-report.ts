@@ -78,8 +78,8 @@ export function formatReport(series: readonly ReportSeries[], opts: ReportOption
   for (const s of sorted) {
     const v = s.validation;
     const dropped = v.warnings.filter((w) => w.kind === 'duplicate_ts').length; // identical copies folded into one
-    const received = v.good.length + v.rejected.length + dropped;
-    out.push(`${s.symbol} ${s.timeframe}: ${received} received → ${v.good.length} good, ${v.rejected.length} rejected, ${v.warnings.length} warnings, ${v.missing.length} missing`);
+    const received = v.goodCount + v.rejected.length + dropped;
+    out.push(`${s.symbol} ${s.timeframe}: ${received} received → ${v.goodCount} good, ${v.rejected.length} rejected, ${v.warnings.length} warnings, ${v.missing.length} missing`);
     out.push(`  rejected: ${countList(summarizeProblems(v.rejected.flatMap((r) => r.problems)))} · warnings: ${countList(summarizeProblems(v.warnings))} · missing: ${v.missing.length}`);
 
     const byKind = new Map<TBarProblemKind, TBarProblem[]>();

@@ -5,7 +5,7 @@ import { dec } from '../money.ts';
 import type { TBarProblem, TBarProblemKind } from './bar-problem.ts';
 import { toEt } from '../calendar/nyse.ts';
 import { expectedSlots, gridProblem, hhmm, isoZ, sessionProblem, type SessionMode } from './bar-session.ts';
-import { findOutliers, OUTLIER_DEFAULTS } from './outlier-rule.ts';
+import { OutlierJudge, OUTLIER_DEFAULTS } from './outlier-rule.ts';
 import { barChecks } from './bar-checks.ts';
 
 export interface ValidateSeriesOptions {
@@ -26,7 +26,8 @@ export interface RejectedBar {
 }
 
 export interface SeriesValidation {
-  good: TBar[]; // ascending by ts, unique ts
+  good: TBar[]; // ascending by ts, unique ts (empty when a streaming validator was told not to retain them)
+  goodCount: number; // how many good bars, retained or not
   rejected: RejectedBar[]; // ascending by ts (unparseable ts last), each with every reason that applies
   warnings: TBarProblem[]; // about bars that were kept (or an identical copy that was folded into one)
   missing: TBarProblem[]; // one missing_bar per absent slot, ascending
@@ -36,9 +37,11 @@ interface Entry {
   bar: TBar;
   t: number; // epoch ms, NaN when ts does not parse
   seq: number; // position as received
-  rejects: TBarProblem[];
+  rejects: TBarProblem[]; // EMPTY until the first one (most bars have none: no array per bar)
   warns: TBarProblem[];
 }
+const EMPTY: TBarProblem[] = [];
+const add = (list: TBarProblem[], p: TBarProblem): TBarProblem[] => (list === EMPTY ? [p] : (list.push(p), list));
 
 const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?(Z|[+-]\d{2}:\d{2})$/;
 const NUMBER = /^-?\d+(\.\d+)?$/;
@@ -51,82 +54,181 @@ const diff = (a: TBar, b: TBar): string =>
 /** Throws RangeError only for bad options or dates outside the NYSE calendar tables (2024–2027): those are
  *  the caller's to fix; everything wrong with the bars themselves is returned, never thrown. */
 export function validateSeries(bars: TBar[], opts: ValidateSeriesOptions): SeriesValidation {
-  const tf = opts.timeframe;
-  const params = { ...OUTLIER_DEFAULTS, ...opts.outlier };
-  if (!Number.isInteger(params.window) || params.window < 2) throw new RangeError(`outlier.window must be a whole number ≥ 2, got ${params.window}`);
-  if (!(params.k > 0)) throw new RangeError(`outlier.k must be positive, got ${params.k}`);
-  const symbol = opts.symbol ?? bars[0]?.symbol ?? '';
-  const problem = (bar: TBar, kind: TBarProblemKind, severity: 'reject' | 'warn', detail: string): TBarProblem =>
-    ({ symbol: bar.symbol, timeframe: tf, ts: bar.ts, kind, severity, detail });
+  const v = new SeriesValidator(opts);
+  for (const bar of bars) v.push(bar);
+  return v.end();
+}
 
-  const warnings: TBarProblem[] = [];
-  const rejected: Entry[] = [];
-  const candidates: Entry[] = [];
-  const firstAt = new Map<number, Entry>();
-  let latest = -Infinity;
+const byTime = (a: Entry, b: Entry) => (Number.isNaN(a.t) ? 1 : 0) - (Number.isNaN(b.t) ? 1 : 0) || a.t - b.t || a.seq - b.seq;
 
-  // Pass 1, in the order received: everything that can be judged from a bar alone or from its arrival.
-  bars.forEach((bar, seq) => {
-    const e: Entry = { bar, t: NaN, seq, rejects: [], warns: [] };
-    const reject = (kind: TBarProblemKind, detail: string) => e.rejects.push(problem(bar, kind, 'reject', detail));
-    if (bar.symbol !== symbol) reject('malformed', `symbol ${bar.symbol} in a series of ${symbol}`);
-    if (bar.timeframe !== tf) reject('malformed', `timeframe ${bar.timeframe} in a ${tf} series`);
-    for (const c of barChecks(bar)) reject(c.kind, c.detail);
+/**
+ * validateSeries for a stream: `push` bars as they arrive; `takeGood` hands over the good bars whose verdict
+ * no later bar can change any more, so they can be stored while the rest is still being read; `end` judges
+ * the rest and returns the whole validation, the same as validateSeries of everything pushed.
+ *
+ * Judging is held back by `settleAfter` bars (default: all, i.e. nothing settles before `end`): a bar is
+ * judged once that many later-in-time bars are waiting behind it. A bar that then arrives earlier in time
+ * than the first waiting one — more than `settleAfter` out of place — would have changed a verdict already
+ * handed over; `overtaken` names it, and the caller must redo the series with validateSeries (the results
+ * from then on are no longer exact). Bars in order, or out of order by less than the window, never do.
+ */
+export class SeriesValidator {
+  private readonly tf: TTimeframe;
+  private readonly symbol: string | undefined;
+  private readonly judge: OutlierJudge;
+  private readonly settleAfter: number;
+  private readonly firstAt = new Map<number, Entry>();
+  private readonly warnings: TBarProblem[] = [];
+  private readonly rejected: Entry[] = [];
+  private readonly kept: Entry[] = []; // only with retain 'all'; otherwise handed over and forgotten
+  private readonly keptTimes: number[] = []; // only when expectComplete asks for the missing slots
+  private goodCount = 0;
+  private readonly retainAll: boolean;
+  private readonly streaming: boolean; // settleAfter finite: good bars are handed over through takeGood
+  private pending: Entry[] = []; // candidates not judged yet, in time order
+  private pendingFrom = 0; // pending[pendingFrom] is the first one still waiting
+  private judgedAny = false;
+  private latest = -Infinity;
+  private seq = 0;
+  private firstSymbol: string | undefined;
+  /** The first bar that arrived too far out of place for streaming (see the class comment), or null. */
+  overtaken: { bar: TBar; seq: number } | null = null;
+
+  constructor(private readonly opts: ValidateSeriesOptions & { settleAfter?: number; retain?: 'all' | 'problems' }) {
+    const params = { ...OUTLIER_DEFAULTS, ...opts.outlier };
+    if (!Number.isInteger(params.window) || params.window < 2) throw new RangeError(`outlier.window must be a whole number ≥ 2, got ${params.window}`);
+    if (!(params.k > 0)) throw new RangeError(`outlier.k must be positive, got ${params.k}`);
+    const settleAfter = opts.settleAfter ?? Infinity;
+    if (!(settleAfter >= 1)) throw new RangeError(`settleAfter must be at least 1, got ${settleAfter}`);
+    this.tf = opts.timeframe;
+    this.symbol = opts.symbol;
+    this.settleAfter = settleAfter;
+    this.retainAll = opts.retain !== 'problems';
+    this.streaming = settleAfter !== Infinity;
+    this.judge = new OutlierJudge(this.tf, params);
+  }
+
+  private problem(bar: TBar, kind: TBarProblemKind, severity: 'reject' | 'warn', detail: string): TBarProblem {
+    return { symbol: bar.symbol, timeframe: this.tf, ts: bar.ts, kind, severity, detail };
+  }
+
+  /** Pass 1, in the order received: everything that can be judged from a bar alone or from its arrival. */
+  push(bar: TBar): void {
+    const seq = this.seq++;
+    const tf = this.tf;
+    const symbol = this.symbol ?? (this.firstSymbol ??= bar.symbol);
+    const e: Entry = { bar, t: NaN, seq, rejects: EMPTY, warns: EMPTY };
+    if (bar.symbol !== symbol) e.rejects = add(e.rejects, this.problem(bar, 'malformed', 'reject', `symbol ${bar.symbol} in a series of ${symbol}`));
+    if (bar.timeframe !== tf) e.rejects = add(e.rejects, this.problem(bar, 'malformed', 'reject', `timeframe ${bar.timeframe} in a ${tf} series`));
+    for (const c of barChecks(bar)) e.rejects = add(e.rejects, this.problem(bar, c.kind, 'reject', c.detail));
     e.t = ISO_INSTANT.test(bar.ts) ? Date.parse(bar.ts) : NaN;
     if (Number.isNaN(e.t)) {
-      reject('malformed', `ts '${bar.ts}' is not an ISO-8601 instant`);
+      e.rejects = add(e.rejects, this.problem(bar, 'malformed', 'reject', `ts '${bar.ts}' is not an ISO-8601 instant`));
     } else {
       const offGrid = gridProblem(e.t, tf);
-      if (offGrid) reject('off_grid', offGrid);
-      const outside = sessionProblem(e.t, tf, opts.session);
-      if (outside) reject('outside_session', outside);
-      const first = firstAt.get(e.t);
+      if (offGrid) e.rejects = add(e.rejects, this.problem(bar, 'off_grid', 'reject', offGrid));
+      const outside = sessionProblem(e.t, tf, this.opts.session);
+      if (outside) e.rejects = add(e.rejects, this.problem(bar, 'outside_session', 'reject', outside));
+      const first = this.firstAt.get(e.t);
+      // A bar in the time already judged, with no first bar on record (judged bars are forgotten), may be a
+      // copy of one of them or its new neighbour: a verdict already handed over could change.
+      if (!first && this.judgedAny && !this.overtaken && this.pendingFrom < this.pending.length && e.t < this.pending[this.pendingFrom]!.t)
+        this.overtaken = { bar, seq };
       if (first && bar.symbol === first.bar.symbol && diff(first.bar, bar) === '') {
         // An identical copy adds nothing: one is kept (or rejected) as the first was; the copy is named here.
-        warnings.push(problem(bar, 'duplicate_ts', 'warn', `identical copy of the bar for ${isoZ(e.t)} (received #${first.seq + 1}, again #${seq + 1}); one kept`));
+        this.warnings.push(this.problem(bar, 'duplicate_ts', 'warn', `identical copy of the bar for ${isoZ(e.t)} (received #${first.seq + 1}, again #${seq + 1}); one kept`));
         return;
       }
-      if (first) reject('duplicate_ts', `conflicts with the bar received #${first.seq + 1} for ${isoZ(e.t)} (${diff(first.bar, bar)}); the first one wins`);
-      else firstAt.set(e.t, e);
-      if (e.t < latest) e.warns.push(problem(bar, 'out_of_order', 'warn', `received #${seq + 1} after a bar for ${isoZ(latest)}; sorted into place`));
-      latest = Math.max(latest, e.t);
+      if (first) e.rejects = add(e.rejects, this.problem(bar, 'duplicate_ts', 'reject', `conflicts with the bar received #${first.seq + 1} for ${isoZ(e.t)} (${diff(first.bar, bar)}); the first one wins`));
+      else this.firstAt.set(e.t, e);
+      if (e.t < this.latest) e.warns = add(e.warns, this.problem(bar, 'out_of_order', 'warn', `received #${seq + 1} after a bar for ${isoZ(this.latest)}; sorted into place`));
+      if (e.t > this.latest) this.latest = e.t;
     }
-    (e.rejects.length ? rejected : candidates).push(e);
-  });
-
-  // Pass 2, in time order: the outlier rule needs neighbours in time, not in arrival.
-  const byTime = (a: Entry, b: Entry) => (Number.isNaN(a.t) ? 1 : 0) - (Number.isNaN(b.t) ? 1 : 0) || a.t - b.t || a.seq - b.seq;
-  candidates.sort(byTime);
-  const outliers = findOutliers(candidates.map((e) => e.bar), tf, params);
-  const kept: Entry[] = [];
-  candidates.forEach((e, i) => {
-    const why = outliers.get(i);
-    if (why) {
-      e.rejects.push(problem(e.bar, 'outlier', 'reject', why));
-      rejected.push(e);
-    } else kept.push(e);
-  });
-
-  for (const e of kept) {
-    warnings.push(...e.warns);
-    if (dec(e.bar.volume).isZero()) warnings.push(problem(e.bar, 'zero_volume', 'warn', 'volume 0: no shares traded reported for this bar'));
+    if (e.rejects.length) {
+      this.rejected.push(e);
+      return;
+    }
+    this.enqueue(e);
+    if (this.pending.length - this.pendingFrom > this.settleAfter) this.settle(this.pending.length - this.settleAfter);
   }
-  warnings.sort((a, b) => Date.parse(a.ts) - Date.parse(b.ts));
-  rejected.sort(byTime);
 
-  const missing = opts.expectComplete ? missingSlots(opts.expectComplete, tf, symbol, kept, rejected) : [];
-  return {
-    good: kept.map((e) => e.bar),
-    rejected: rejected.map((e) => ({ bar: e.bar, problems: e.rejects })),
-    warnings,
-    missing,
-  };
+  /** Into the waiting candidates at its place in time (almost always the end). */
+  private enqueue(e: Entry): void {
+    const p = this.pending;
+    if (p.length === this.pendingFrom || p[p.length - 1]!.t <= e.t) {
+      p.push(e);
+      return;
+    }
+    let lo = this.pendingFrom, hi = p.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (byTime(p[mid]!, e) <= 0) lo = mid + 1;
+      else hi = mid;
+    }
+    p.splice(lo, 0, e);
+  }
+
+  /** Pass 2, in time order up to (not including) pending index `until`: the outlier rule needs neighbours in time. */
+  private settle(until: number): void {
+    const p = this.pending;
+    for (let i = this.pendingFrom; i < until; i++) {
+      const e = p[i]!;
+      const why = this.judge.judge(e.bar, e.t, p[i + 1]?.bar);
+      if (why) {
+        e.rejects = add(e.rejects, this.problem(e.bar, 'outlier', 'reject', why));
+        this.rejected.push(e); // stays on record in firstAt, like bars rejected in pass 1
+      } else {
+        this.firstAt.delete(e.t); // judged good and handed over: a later copy is caught as overtaking (see push)
+        this.goodCount++;
+        if (this.streaming) this.fresh.push(e.bar);
+        if (this.retainAll) this.kept.push(e);
+        if (this.opts.expectComplete) this.keptTimes.push(e.t);
+        for (const w of e.warns) this.warnings.push(w);
+        if (isZero(e.bar.volume)) this.warnings.push(this.problem(e.bar, 'zero_volume', 'warn', 'volume 0: no shares traded reported for this bar'));
+      }
+      this.judgedAny = true;
+    }
+    this.pendingFrom = until;
+    if (this.pendingFrom > 4096 && this.pendingFrom * 2 > p.length) {
+      this.pending = p.slice(this.pendingFrom);
+      this.pendingFrom = 0;
+    }
+  }
+
+  private fresh: TBar[] = []; // judged good since the last takeGood
+
+  /** Good bars settled since the last call, time-ascending (empty until `settleAfter` bars wait). */
+  takeGood(): TBar[] {
+    const out = this.fresh;
+    this.fresh = [];
+    return out;
+  }
+
+  /** Judges what still waits and returns the whole validation (good: every good bar, handed over or not, with
+   *  retain 'all'). A streaming caller then takes the last good bars with takeGood. */
+  end(): SeriesValidation {
+    this.settle(this.pending.length);
+    this.warnings.sort((a, b) => Date.parse(a.ts) - Date.parse(b.ts));
+    this.rejected.sort(byTime);
+    const symbol = this.symbol ?? this.firstSymbol ?? '';
+    const missing = this.opts.expectComplete ? missingSlots(this.opts.expectComplete, this.tf, symbol, this.keptTimes, this.rejected) : [];
+    return {
+      good: this.kept.map((e) => e.bar),
+      goodCount: this.goodCount,
+      rejected: this.rejected.map((e) => ({ bar: e.bar, problems: e.rejects })),
+      warnings: this.warnings,
+      missing,
+    };
+  }
 }
+
+const ZERO_VOLUME = /^-?0+$/;
+const isZero = (v: string): boolean => ZERO_VOLUME.test(v) || (v.includes('.') && dec(v).isZero());
 
 /** One missing_bar per expected slot without a good bar. A slot whose bar was rejected is a hole in the
  *  good series as well, so it is listed too, and the detail says which rejection made it. */
-function missingSlots(range: { from: string; to: string }, tf: TTimeframe, symbol: string, kept: Entry[], rejected: Entry[]): TBarProblem[] {
-  const have = new Set(kept.map((e) => e.t));
+function missingSlots(range: { from: string; to: string }, tf: TTimeframe, symbol: string, keptTimes: number[], rejected: Entry[]): TBarProblem[] {
+  const have = new Set(keptTimes);
   const rejectedAt = new Map<number, Entry>();
   for (const e of rejected) if (!rejectedAt.has(e.t)) rejectedAt.set(e.t, e);
   return expectedSlots(range.from, range.to, tf)

@@ -38,3 +38,29 @@ describe('NYSE calendar', () => {
     expect(days).toEqual(expected);
   });
 });
+
+describe('toEt', () => {
+  const intl = new Intl.DateTimeFormat('en-US', {
+    timeZone: 'America/New_York', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', weekday: 'short', hourCycle: 'h23',
+  });
+  const byIntl = (t: number) => {
+    const p = Object.fromEntries(intl.formatToParts(new Date(t)).map((x) => [x.type, x.value]));
+    return { date: `${p.year}-${p.month}-${p.day}`, minutes: Number(p.hour) * 60 + Number(p.minute), weekday: p.weekday };
+  };
+
+  it('agrees with the IANA zone (Intl) every 307 minutes from 2008 to 2035 and around every DST switch', () => {
+    const mismatches: string[] = [];
+    const check = (t: number) => {
+      const a = toEt(new Date(t)), b = byIntl(t);
+      if (a.date !== b.date || a.minutes !== b.minutes || a.weekday !== b.weekday) mismatches.push(`${new Date(t).toISOString()}: ${JSON.stringify(a)} vs ${JSON.stringify(b)}`);
+    };
+    for (let t = Date.UTC(2008, 0, 1); t < Date.UTC(2035, 0, 1); t += 307 * 60_000) check(t);
+    for (let y = 2008; y < 2035; y++) {
+      for (const month of [2, 10]) {
+        for (let d = 1; d <= 14; d++) for (let m = 0; m < 24 * 60; m += 30) check(Date.UTC(y, month, d, 0, 0) + m * 60_000);
+      }
+    }
+    expect(mismatches.slice(0, 5)).toEqual([]);
+  });
+});
+

@@ -11,19 +11,46 @@ const HOLIDAYS = new Set([
 const EARLY_CLOSES = new Set(['2024-07-03', '2024-11-29', '2024-12-24', '2025-07-03', '2025-11-28', '2025-12-24', '2026-11-27', '2026-12-24', '2027-11-26']);
 export const CALENDAR_YEARS = { first: 2024, last: 2027 } as const;
 
-const etParts = new Intl.DateTimeFormat('en-US', {
-  timeZone: 'America/New_York', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', weekday: 'short', hourCycle: 'h23',
-});
-
 export interface EtTime {
   date: string; // YYYY-MM-DD in New York
   minutes: number; // minutes since New York midnight
   weekday: string; // Mon..Sun
 }
 
+// America/New_York by the US rule in force since 2007: EDT (UTC−4) from the second Sunday of March, 02:00
+// EST (07:00Z), to the first Sunday of November, 02:00 EDT (06:00Z); EST (UTC−5) otherwise. Arithmetic
+// instead of Intl (≈20 µs a call): validation asks this for every bar. nyse.test.ts checks it against Intl.
+const dstSpans = new Map<number, readonly [number, number]>();
+function dstSpan(year: number): readonly [number, number] {
+  let span = dstSpans.get(year);
+  if (!span) {
+    const marchFirst = new Date(Date.UTC(year, 2, 1)).getUTCDay();
+    const novFirst = new Date(Date.UTC(year, 10, 1)).getUTCDay();
+    span = [Date.UTC(year, 2, 1 + ((7 - marchFirst) % 7) + 7, 7), Date.UTC(year, 10, 1 + ((7 - novFirst) % 7), 6)] as const;
+    dstSpans.set(year, span);
+  }
+  return span;
+}
+
+let spanYear = { from: 0, to: 0, dstFrom: 0, dstTo: 0 }; // the last year asked about: bars come in runs
+
+/** New York's offset from UTC in minutes at an instant: −240 (EDT) or −300 (EST). */
+export function etOffsetMinutes(t: number): number {
+  let y = spanYear;
+  if (t < y.from || t >= y.to) {
+    const year = new Date(t).getUTCFullYear();
+    const [dstFrom, dstTo] = dstSpan(year);
+    spanYear = y = { from: Date.UTC(year, 0, 1), to: Date.UTC(year + 1, 0, 1), dstFrom, dstTo };
+  }
+  return t >= y.dstFrom && t < y.dstTo ? -240 : -300;
+}
+
+const WEEKDAY_SHORT = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
+
 export function toEt(instant: Date): EtTime {
-  const p = Object.fromEntries(etParts.formatToParts(instant).map((x) => [x.type, x.value]));
-  return { date: `${p.year}-${p.month}-${p.day}`, minutes: Number(p.hour) * 60 + Number(p.minute), weekday: p.weekday! };
+  const t = instant.getTime();
+  const local = new Date(t + etOffsetMinutes(t) * 60_000);
+  return { date: local.toISOString().slice(0, 10), minutes: local.getUTCHours() * 60 + local.getUTCMinutes(), weekday: WEEKDAY_SHORT[local.getUTCDay()]! };
 }
 
 function checkYear(date: string): void {
@@ -39,10 +66,17 @@ export function isTradingDay(date: string): boolean {
   return wd !== 0 && wd !== 6 && !HOLIDAYS.has(date);
 }
 
-/** Regular session in New York minutes: [open, close). */
-export function regularSession(date: string): { open: number; close: number } | null {
-  if (!isTradingDay(date)) return null;
-  return { open: 9 * 60 + 30, close: EARLY_CLOSES.has(date) ? 13 * 60 : 16 * 60 };
+const sessions = new Map<string, { open: number; close: number } | null>();
+
+/** Regular session in New York minutes: [open, close). The result is shared: do not modify it. */
+export function regularSession(date: string): Readonly<{ open: number; close: number }> | null {
+  let s = sessions.get(date);
+  if (s === undefined) {
+    s = isTradingDay(date) ? { open: 9 * 60 + 30, close: EARLY_CLOSES.has(date) ? 13 * 60 : 16 * 60 } : null;
+    if (sessions.size > 20_000) sessions.clear(); // a few years of dates; bounded anyway
+    sessions.set(date, s);
+  }
+  return s;
 }
 
 /** Does a bar starting at `start` and lasting `minutes` lie inside the regular session? */
