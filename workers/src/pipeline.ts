@@ -2,7 +2,7 @@
 // per process, and closes everything in order: feed first, then workers finish their active jobs.
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { pipelineIdle, createRedis, HEARTBEAT_TTL_SECONDS, keys } from '@ai-trader/core';
+import { pipelineIdle, createRedis, HEARTBEAT_TTL_SECONDS, keys, markFeedActive, markFeedStopped } from '@ai-trader/core';
 import { loadReplay, PolygonStream, runReplay, syntheticBars, type Runtime } from '@ai-trader/adapters';
 import type { TBar } from '@ai-trader/contracts';
 import { Worker } from 'bullmq';
@@ -36,6 +36,14 @@ export async function startPipeline(rt: Runtime, roles: Role[], opts: { feed?: b
     }
   }
 
+  if (roles.includes('ingest')) {
+    // The stale-feed watch runs beside ingest; one scheduler per deployment however many processes upsert it.
+    await rt.queues.queues.get('monitor.freshness')!.upsertJobScheduler(
+      'feed-freshness', { every: FRESHNESS_EVERY_MS },
+      { name: 'monitor.freshness', data: {}, opts: { attempts: 1, removeOnComplete: { count: 50 }, removeOnFail: { count: 200 } } },
+    );
+  }
+
   const id = `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
   const beat = async () => {
     const m = deps.redis.multi();
@@ -48,7 +56,7 @@ export async function startPipeline(rt: Runtime, roles: Role[], opts: { feed?: b
   const feedAbort = new AbortController();
   let feedDone: Promise<number> = Promise.resolve(0);
   const stream: { stop?: () => Promise<void> } = {};
-  if (roles.includes('feed') && opts.feed !== false) feedDone = startFeed(rt, feedAbort.signal, stream);
+  if (roles.includes('feed') && opts.feed !== false) feedDone = withFeedMark(rt, startFeed(rt, feedAbort.signal, stream), stream);
 
   return {
     feedDone,
@@ -65,6 +73,38 @@ export async function startPipeline(rt: Runtime, roles: Role[], opts: { feed?: b
       await workerRedis.quit().catch(() => undefined);
     },
   };
+}
+
+const FRESHNESS_EVERY_MS = 15_000;
+
+/** Keeps the "feed is delivering" mark (read by the stale-feed watch) while the feed runs; clears it when
+ *  the feed ends (replay finished, stopped) — a crash leaves it to expire. */
+function withFeedMark(rt: Runtime, done: Promise<number>, stream: { stop?: () => Promise<void> }): Promise<number> {
+  const since = new Date();
+  const mark = () => void markFeedActive(rt.deps, since).catch((e) => rt.deps.logger.warn({ err: (e as Error).message }, 'feed mark failed'));
+  mark();
+  const timer = setInterval(mark, 5000);
+  const clear = async () => {
+    clearInterval(timer);
+    await markFeedStopped(rt.deps).catch(() => undefined);
+  };
+  // A live stream "finishes" at once (it runs until closed): keep the mark until it is stopped.
+  return done.then(
+    async (n) => {
+      if (rt.deps.config.FEED === 'polygon') {
+        const inner = stream.stop;
+        stream.stop = async () => {
+          await inner?.();
+          await clear();
+        };
+      } else await clear();
+      return n;
+    },
+    async (e: unknown) => {
+      await clear();
+      throw e;
+    },
+  );
 }
 
 /** The configured feed: replay of the real files, seeded synthetic bars (both played by runReplay), or Polygon's live stream. */

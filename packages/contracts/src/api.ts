@@ -39,6 +39,20 @@ export const ZOrderView = z.object({
   createdAt: z.iso.datetime(),
 });
 
+export const ZAlertView = z.object({
+  id: z.string(),
+  key: z.string(),
+  level: z.enum(['info', 'warning', 'critical']),
+  source: z.string(),
+  message: z.string(),
+  count: z.number().int(),
+  firstAt: z.iso.datetime(),
+  lastAt: z.iso.datetime(),
+  resolvedAt: z.iso.datetime().nullable(),
+  resolution: z.string().nullable(),
+});
+export type TAlertView = z.infer<typeof ZAlertView>;
+
 export const ZOverview = z.object({
   asOf: z.iso.datetime(),
   tradingState: ZTradingStateView,
@@ -51,6 +65,8 @@ export const ZOverview = z.object({
   positions: z.array(ZPositionView),
   orders: z.array(ZOrderView),
   feed: z.object({ lastBarTs: z.iso.datetime().nullable(), lastBarAt: z.iso.datetime().nullable(), barsStored: z.number().int() }),
+  /** Open alerts, most severe and newest first (at most 20). */
+  alerts: z.array(ZAlertView),
 });
 export type TOverview = z.infer<typeof ZOverview>;
 
@@ -88,7 +104,7 @@ export type THealth = z.infer<typeof ZHealth>;
 
 /** What workers publish on the live-events channel; the console re-reads what changed. */
 export const ZLiveEvent = z.object({
-  kind: z.enum(['bar', 'signal', 'order', 'position', 'trading-state', 'audit', 'backfill']),
+  kind: z.enum(['bar', 'signal', 'order', 'position', 'trading-state', 'audit', 'backfill', 'alert']),
   at: z.iso.datetime(),
 });
 export type TLiveEvent = z.infer<typeof ZLiveEvent>;

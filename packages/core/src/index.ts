@@ -21,3 +21,5 @@ export * from './use-cases/backfill-chunk.ts';
 export * from './use-cases/freshness.ts';
 export * from './use-cases/validate-stored.ts';
 export * from './infra/latest-bars.ts';
+export * from './use-cases/alerts.ts';
+export * from './use-cases/monitor-freshness.ts';

@@ -1,5 +1,5 @@
 // `ai-trader status`: trading state and the health of every component, as the console shows them.
-import { checkHealth, getTradingState, latestCacheStats } from '@ai-trader/core';
+import { checkHealth, getTradingState, latestCacheStats, listAlerts } from '@ai-trader/core';
 import type { Command } from 'commander';
 import type { CliContext } from '../context.ts';
 
@@ -10,15 +10,20 @@ export function registerStatus(program: Command, ctx: () => CliContext) {
     .option('--json', 'print JSON')
     .action(async (o: { json?: boolean }) => {
       const { deps } = ctx().runtime();
-      const [health, state, cache, usage] = await Promise.all([
+      const [health, state, cache, usage, alerts] = await Promise.all([
         checkHealth(deps), getTradingState(deps.prisma).catch(() => null), latestCacheStats(deps).catch(() => null), deps.history.usage?.().catch(() => null) ?? null,
+        listAlerts(deps, { open: true, limit: 50 }).catch(() => null),
       ]);
-      if (o.json) return console.log(JSON.stringify({ tradingState: state, health, latestBarCache: cache, providerUsage: usage }, null, 2));
+      if (o.json) return console.log(JSON.stringify({ tradingState: state, health, latestBarCache: cache, providerUsage: usage, alerts }, null, 2));
       console.log(`trading state: ${state ? `${state.state} (since ${state.changedAt}${state.changedBy ? ` by ${state.changedBy}` : ''}: ${state.reason})` : 'unknown'}`);
       console.log(`health: ${health.status}`);
       for (const [name, c] of Object.entries(health.components)) console.log(`  ${name.padEnd(9)} ${c.status.padEnd(8)} ${c.detail}`);
       if (cache) console.log(`latest-bar cache: ${cache.hits} hits, ${cache.misses} misses${cache.hitRate === null ? '' : ` (hit rate ${(cache.hitRate * 100).toFixed(1)} %)`}`);
       if (usage) console.log(`${deps.history.name} usage today (${usage.day} UTC): ${usage.count}${usage.limit ? ` of ${usage.limit}` : ''} requests`);
+      if (alerts) {
+        console.log(`alerts: ${alerts.length ? `${alerts.length} open` : 'none open'}`);
+        for (const a of alerts) console.log(`  ${a.level.toUpperCase().padEnd(8)} ${a.message}${a.count > 1 ? ` (${a.count}×, since ${a.firstAt})` : ''}`);
+      }
       if (health.status === 'down') process.exitCode = 1;
     });
 }

@@ -28,6 +28,18 @@ export function Overview({ role }: { role: TRole }) {
         <Card label="Cash" value={money(o.cash)} />
         <Card label="Feed" value={marketTime(o.feed.lastBarTs)} sub={`${o.feed.barsStored} bars stored`} />
       </section>
+      <section aria-label="Alerts">
+        <h2>Alerts</h2>
+        <ul className="alerts" data-testid="alerts">
+          {o.alerts.length === 0 && <li className="empty">No open alerts</li>}
+          {o.alerts.map((a) => (
+            <li key={a.id} className={`alert alert-${a.level}`} data-key={a.key}>
+              <span className="alert-level">{a.level}</span> {a.message}
+              <span className="muted"> · {a.source} · since {time(a.firstAt)}{a.count > 1 ? ` · ${a.count}×, last ${time(a.lastAt)}` : ''}</span>
+            </li>
+          ))}
+        </ul>
+      </section>
       <section aria-label="Open positions">
         <h2>Open positions</h2>
         <table data-testid="positions">

@@ -14,6 +14,8 @@ export const keys = (prefix: string) => ({
   live: `${prefix}:live`,
   feedLast: `${prefix}:feed:last`,
   feedCursor: (feed: string) => `${prefix}:feed:cursor:${feed}`,
+  /** set (to its start time, with a TTL refreshed while it runs) while a feed is delivering bars */
+  feedActive: `${prefix}:feed:active`,
   barsStored: `${prefix}:stats:bars-stored`,
   /** hash symbol → {ts, at}: newest bar per symbol of one timeframe and when it arrived */
   freshness: (timeframe: string) => `${prefix}:fresh:${timeframe}`,

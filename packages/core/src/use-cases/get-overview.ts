@@ -5,18 +5,20 @@ import { dec, decStr, toCents, unrealizedPnl, ZERO } from '@ai-trader/domain';
 import { latestCloses } from '../infra/latest-bars.ts';
 import { keys } from '../infra/redis.ts';
 import type { Deps } from '../ports.ts';
+import { listAlerts } from './alerts.ts';
 import { getTradingState } from './trading-state.ts';
 
 type OverviewDeps = Pick<Deps, 'prisma' | 'pool' | 'redis' | 'config' | 'clock'>;
 
 export async function getOverview(deps: OverviewDeps, opts: { orderLimit?: number } = {}): Promise<TOverview> {
-  const [tradingState, account, positions, orders, feed, stored] = await Promise.all([
+  const [tradingState, account, positions, orders, feed, stored, alerts] = await Promise.all([
     getTradingState(deps.prisma),
     deps.prisma.portfolioAccount.findUnique({ where: { id: 1 } }),
     deps.prisma.position.findMany({ orderBy: { symbol: 'asc' } }),
     deps.prisma.order.findMany({ orderBy: { createdAt: 'desc' }, take: opts.orderLimit ?? 25 }),
     deps.redis.hgetall(keys(deps.config.REDIS_PREFIX).feedLast),
     deps.redis.get(keys(deps.config.REDIS_PREFIX).barsStored),
+    listAlerts(deps, { open: true, limit: 20 }),
   ]);
   const symbols = positions.map((p) => p.symbol);
   const last = new Map([...(await latestCloses(deps, symbols, '5m'))].map(([s, c]) => [s, dec(c)]));
@@ -54,5 +56,6 @@ export async function getOverview(deps: OverviewDeps, opts: { orderLimit?: numbe
       avgFillPrice: o.avgFillPrice?.toFixed() ?? null, status: o.status, rejectReason: o.rejectReason, createdAt: o.createdAt.toISOString(),
     })),
     feed: { lastBarTs: feed.ts ?? null, lastBarAt: feed.at ?? null, barsStored: Number(stored ?? 0) },
+    alerts,
   };
 }
