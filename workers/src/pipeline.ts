@@ -44,6 +44,14 @@ export async function startPipeline(rt: Runtime, roles: Role[], opts: { feed?: b
     );
   }
 
+  if (roles.includes('backfill')) {
+    // Partitions ahead and validation of the day's bars, after the close on weekdays (New York time).
+    await rt.queues.queues.get('maintenance.daily-data')!.upsertJobScheduler(
+      'daily-data', { pattern: '30 16 * * 1-5', tz: 'America/New_York' },
+      { name: 'maintenance.daily-data', data: {}, opts: { attempts: 3, backoff: { type: 'exponential', delay: 60_000 }, removeOnComplete: { count: 30 }, removeOnFail: { count: 100 } } },
+    );
+  }
+
   const id = `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
   const beat = async () => {
     const m = deps.redis.multi();

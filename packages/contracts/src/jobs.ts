@@ -41,6 +41,10 @@ export const JOBS = {
     payload: z.object({ runId: z.uuid(), attempt: z.number().int().min(0) }),
     id: (p: { runId: string; attempt: number }) => `bfrun-${p.runId}-${p.attempt}`,
   },
+  'maintenance.daily-data': {
+    payload: z.object({ date: ZDay.optional() }),
+    id: (p: { date?: string | undefined }) => `daily-data-${p.date ?? 'last'}-${Date.now()}`,
+  },
   'monitor.freshness': {
     payload: z.object({}),
     id: () => `freshness-${Date.now()}`, // scheduled (upsertJobScheduler); an ad-hoc run is its own job

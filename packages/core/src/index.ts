@@ -23,3 +23,4 @@ export * from './use-cases/validate-stored.ts';
 export * from './infra/latest-bars.ts';
 export * from './use-cases/alerts.ts';
 export * from './use-cases/monitor-freshness.ts';
+export * from './use-cases/daily-data-maintenance.ts';

@@ -1,7 +1,7 @@
 // One thin processor per queue: parse the payload with the catalog's schema, call one use-case.
 // A payload that does not parse can never succeed, so it fails without retries (UnrecoverableError).
 import { JOBS, type TJobName, type TJobPayload } from '@ai-trader/contracts';
-import { applyTradeUpdate, checkRisk, driveSimulatedMarket, finishBackfillRun, ingestBar, monitorFreshness, runBackfillChunk, scoreBar, submitIntent, type Deps } from '@ai-trader/core';
+import { applyTradeUpdate, checkRisk, driveSimulatedMarket, dailyDataMaintenance, finishBackfillRun, ingestBar, monitorFreshness, runBackfillChunk, scoreBar, submitIntent, type Deps } from '@ai-trader/core';
 import { UnrecoverableError, type Job } from 'bullmq';
 
 function parse<N extends TJobName>(name: N, job: Job): TJobPayload<N> {
@@ -27,6 +27,7 @@ export const PROCESSORS: { [N in TJobName]: (deps: Deps, job: Job) => Promise<un
   },
   'backfill.run': (deps, job) => finishBackfillRun(deps, parse('backfill.run', job)),
   'monitor.freshness': (deps) => monitorFreshness(deps),
+  'maintenance.daily-data': (deps, job) => dailyDataMaintenance(deps, parse('maintenance.daily-data', job)),
 };
 
 /** Which queues each worker role consumes. Ordered hops that must not race run with concurrency 1. */
@@ -43,5 +44,6 @@ export const ROLE_QUEUES: Record<string, { queue: TJobName; concurrency: number 
   backfill: [
     { queue: 'backfill.chunk', concurrency: 4 },
     { queue: 'backfill.run', concurrency: 1 },
+    { queue: 'maintenance.daily-data', concurrency: 1 },
   ],
 };

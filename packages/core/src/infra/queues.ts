@@ -48,7 +48,7 @@ export function createQueues(connection: ConnectionOptions, prefix: string): Que
 /** True when no queue of the live pipeline has waiting, delayed or active work. */
 export async function pipelineIdle(queues: Map<TJobName, Queue>): Promise<boolean> {
   for (const [name, q] of queues) {
-    if (name.startsWith('backfill.') || name.startsWith('monitor.')) continue; // history loads and watches run beside the live pipeline, not in it
+    if (name.startsWith('backfill.') || name.startsWith('monitor.') || name.startsWith('maintenance.')) continue; // history loads and watches run beside the live pipeline, not in it
     const c = await q.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'waiting-children');
     if (Object.values(c).some((n) => n > 0)) return false;
   }
