@@ -11,3 +11,7 @@ export * from './bars/validate-series.ts';
 export * from './bars/problem-report.ts';
 export * from './bars/outlier-rule.ts';
 export * from './bars/aggregate-bars.ts';
+export * from './strategy/strategy.ts';
+export * from './strategy/rsi-reversion.ts';
+export * from './strategy/sizing.ts';
+export * from './strategy/logistic-model.ts';
