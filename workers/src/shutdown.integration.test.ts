@@ -3,8 +3,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createTestRuntime, type TestRuntime } from '@ai-trader/adapters/testing';
-import { pipelineIdle } from '@ai-trader/core';
+import { createTestRuntime, maCrossStrategy, type TestRuntime } from '@ai-trader/adapters/testing';
+import { pipelineIdle, seedStrategies } from '@ai-trader/core';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const SLICE = { REPLAY_SYMBOLS: 'SPY,QQQ', REPLAY_START: '2025-06-04', REPLAY_END: '2025-06-05', REPLAY_PACING: 'realtime', REPLAY_SPEED: '6000' };
@@ -41,6 +41,7 @@ describe('workers shutdown', () => {
   let rt: TestRuntime;
   beforeEach(async () => {
     rt = await createTestRuntime('shutdown', SLICE);
+    await seedStrategies(rt.deps, [maCrossStrategy(['SPY', 'QQQ'])]);
   });
   afterEach(async () => {
     // A failed assertion must not leave a workers process behind.

@@ -1,5 +1,6 @@
 // What every command needs: the validated configuration and, lazily, the runtime and a pg pool.
 // Errors a person can act on are printed as one line and exit non-zero (CliError).
+import { hostname, userInfo } from 'node:os';
 import { ConfigError, parseConfig, type TConfig } from '@ai-trader/contracts';
 import { createRuntime, type Runtime } from '@ai-trader/adapters';
 import { createLogger } from '@ai-trader/core';
@@ -9,6 +10,18 @@ export class CliError extends Error {
   constructor(message: string, readonly exitCode = 1) {
     super(message);
   }
+}
+
+/** Who runs this command, for the audit log (a signed-in CLI identity arrives with accounts and roles). */
+export function cliActor(): { id: string; email: string } {
+  const user = (() => {
+    try {
+      return userInfo().username;
+    } catch {
+      return process.env.USER ?? 'unknown';
+    }
+  })();
+  return { id: `cli:${user}`, email: `cli:${user}@${hostname()}` };
 }
 
 export interface CliContext {

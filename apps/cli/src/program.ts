@@ -3,8 +3,13 @@ import { Command } from 'commander';
 import { registerBackfill } from './commands/backfill.ts';
 import { registerData } from './commands/data.ts';
 import { registerDb } from './commands/db.ts';
+import { registerFeatures } from './commands/features.ts';
+import { registerScan } from './commands/scan.ts';
 import { registerStatus } from './commands/status.ts';
 import { registerValidate } from './commands/validate.ts';
+import { registerStrategies } from './commands/strategies.ts';
+import { registerModels } from './commands/models.ts';
+import { registerBacktest } from './commands/backtest.ts';
 import type { CliContext } from './context.ts';
 
 export function buildProgram(ctx: () => CliContext): Command {
@@ -14,5 +19,10 @@ export function buildProgram(ctx: () => CliContext): Command {
   registerData(program, ctx);
   registerBackfill(program, ctx);
   registerValidate(program, ctx);
+  registerStrategies(program, ctx);
+  registerModels(program, ctx);
+  registerBacktest(program, ctx);
+  registerFeatures(program, ctx);
+  registerScan(program, ctx);
   return program;
 }

@@ -9,3 +9,4 @@ export { polygonKeys, polygonKeyHash, type Usage } from './polygon/polygon-budge
 export type { TNewsArticle } from './polygon/polygon-wire.ts';
 export * from './history/history-sources.ts';
 export * from './feeds/synthetic-feed.ts';
+export * from './config-files/yaml-config.ts';

@@ -2,6 +2,7 @@ import { ZActor } from '@ai-trader/contracts';
 import { auditRouter } from './routers/audit.ts';
 import { backfillRouter } from './routers/backfill.ts';
 import { overviewRouter } from './routers/overview.ts';
+import { strategiesRouter } from './routers/strategies.ts';
 import { tradingRouter } from './routers/trading.ts';
 import { router, viewerProcedure } from './trpc.ts';
 
@@ -11,5 +12,6 @@ export const appRouter = router({
   trading: tradingRouter,
   audit: auditRouter,
   backfill: backfillRouter,
+  strategies: strategiesRouter,
 });
 export type AppRouter = typeof appRouter;

@@ -104,7 +104,7 @@ export type THealth = z.infer<typeof ZHealth>;
 
 /** What workers publish on the live-events channel; the console re-reads what changed. */
 export const ZLiveEvent = z.object({
-  kind: z.enum(['bar', 'signal', 'order', 'position', 'trading-state', 'audit', 'backfill', 'alert']),
+  kind: z.enum(['bar', 'signal', 'order', 'position', 'trading-state', 'audit', 'backfill', 'alert', 'strategy', 'model', 'scanner']),
   at: z.iso.datetime(),
 });
 export type TLiveEvent = z.infer<typeof ZLiveEvent>;

@@ -62,8 +62,6 @@ export const ZConfig = z
     // A symbol whose newest bar arrived longer ago than this is stale: health degrades, entries are denied.
     STALE_AFTER_SECONDS: z.coerce.number().int().min(5).max(86_400).default(120),
 
-    STRATEGY_FAST: z.coerce.number().int().min(1).max(500).default(5),
-    STRATEGY_SLOW: z.coerce.number().int().min(2).max(1000).default(20),
     ORDER_NOTIONAL: positiveDecimal.default('10000'),
     RISK_MAX_POSITION_QTY: positiveDecimal.default('1000'),
     RISK_MAX_POSITION_NOTIONAL: positiveDecimal.default('50000'),
@@ -73,8 +71,6 @@ export const ZConfig = z
     DEMO_ADMIN_PASSWORD: z.string().min(12, 'must be at least 12 characters').optional(),
   })
   .superRefine((c, ctx) => {
-    if (c.STRATEGY_FAST >= c.STRATEGY_SLOW)
-      ctx.addIssue({ code: 'custom', path: ['STRATEGY_FAST'], message: `must be smaller than STRATEGY_SLOW (${c.STRATEGY_SLOW})` });
     if (c.BROKER === 'alpaca')
       for (const k of ['ALPACA_KEY_ID', 'ALPACA_SECRET_KEY'] as const)
         if (!c[k]) ctx.addIssue({ code: 'custom', path: [k], message: 'is required when BROKER=alpaca' });

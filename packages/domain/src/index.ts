@@ -15,3 +15,5 @@ export * from './strategy/strategy.ts';
 export * from './strategy/rsi-reversion.ts';
 export * from './strategy/sizing.ts';
 export * from './strategy/logistic-model.ts';
+export * from './features/index.ts';
+export * from './scanner/index.ts';

@@ -1,19 +1,31 @@
 // `ai-trader backfill`: history as BullMQ jobs (one per stage × symbol × day) run by the workers, with
 // a progress bar fed by the live events; `--resume --job-id ID` continues a run from its checkpoints;
-// `backfill status [ID]` shows per-symbol progress.
-import { ZSymbol, ZTimeframe, type TBackfillStage } from '@ai-trader/contracts';
+// `backfill status [ID]` shows per-symbol progress. `--layer layer1` takes the symbols of the latest
+// succeeded scan of that layer instead of `--symbols`.
+import { ZScannerLayer, ZSymbol, ZTimeframe, type TBackfillStage, type TScannerLayer } from '@ai-trader/contracts';
 import { BackfillInputError, backfillStatus, createRedis, keys, lastTradingDays, resumeBackfill, startBackfill, type BackfillProgress } from '@ai-trader/core';
 import { toEt } from '@ai-trader/domain';
 import { MultiBar, Presets } from 'cli-progress';
 import type { Command } from 'commander';
+import { latestLayerRun, NoScannerRunError } from '@ai-trader/core';
 import { CliError, type CliContext } from '../context.ts';
 
-interface RunOptions { symbols?: string; days?: string; to?: string; stage: string; timeframe: string; resume?: boolean; jobId?: string; detach?: boolean }
+interface RunOptions { symbols?: string; layer?: string; days?: string; to?: string; stage: string; timeframe: string; resume?: boolean; jobId?: string; detach?: boolean }
 
+/** Checks the options; `--layer` leaves `symbols` null for layerSymbols to fill from the database. */
 function parseRequest(o: RunOptions, today: string) {
-  if (!o.symbols) throw new CliError('--symbols is required, e.g. --symbols AAPL,MSFT', 2);
-  const symbols = o.symbols.split(',').map((s) => s.trim()).filter(Boolean);
-  for (const s of symbols) if (!ZSymbol.safeParse(s).success) throw new CliError(`--symbols: '${s}' is not an upper-case ticker like SPY`, 2);
+  if (o.symbols && o.layer) throw new CliError('give --symbols or --layer, not both', 2);
+  let symbols: string[] | null = null;
+  let layer: TScannerLayer | null = null;
+  if (o.layer) {
+    const l = ZScannerLayer.safeParse(o.layer);
+    if (!l.success) throw new CliError(`--layer ${o.layer}: must be layer0 or layer1`, 2);
+    layer = l.data;
+  } else {
+    if (!o.symbols) throw new CliError("--symbols is required, e.g. --symbols AAPL,MSFT (or --layer layer1 for the scanner's symbols)", 2);
+    symbols = o.symbols.split(',').map((s) => s.trim()).filter(Boolean);
+    for (const s of symbols) if (!ZSymbol.safeParse(s).success) throw new CliError(`--symbols: '${s}' is not an upper-case ticker like SPY`, 2);
+  }
   const tf = ZTimeframe.safeParse(o.timeframe);
   if (!tf.success) throw new CliError(`--timeframe ${o.timeframe}: must be one of 1m, 5m, 1h, 1d`, 2);
   const stages: TBackfillStage[] = o.stage === 'all' ? ['market_data', 'news'] : o.stage === 'market_data' || o.stage === 'news' ? [o.stage] : [];
@@ -21,7 +33,17 @@ function parseRequest(o: RunOptions, today: string) {
   const to = o.to ?? today;
   if (!/^\d{4}-\d{2}-\d{2}$/.test(to)) throw new CliError(`--to ${to}: must be a date like 2025-08-28`, 2);
   const days = Number(o.days ?? 30);
-  return { symbols, stages, timeframe: tf.data, ...lastTradingDays(to, days) };
+  return { symbols, layer, stages, timeframe: tf.data, ...lastTradingDays(to, days) };
+}
+
+/** The passed symbols of the latest succeeded scan of `layer`, best rank first. */
+async function layerSymbols(deps: Parameters<typeof latestLayerRun>[0], layer: TScannerLayer): Promise<string[]> {
+  const run = await latestLayerRun(deps, layer);
+  if (!run) throw new CliError(new NoScannerRunError(layer).message, 1);
+  const day = run.asOf.slice(0, 10);
+  if (!run.symbols.length) throw new CliError(`the latest ${layer} scan (${run.runId}, as of ${day}) passed no symbols: nothing to backfill`, 1);
+  console.log(`symbols of ${layer} scan ${run.runId} (as of ${day}): ${run.symbols.join(', ')}`);
+  return run.symbols;
 }
 
 export function printStatus(runs: BackfillProgress[]) {
@@ -67,6 +89,7 @@ export function registerBackfill(program: Command, ctx: () => CliContext) {
   bf.command('run', { isDefault: true })
     .description('start a backfill (or resume one) and follow its progress')
     .option('--symbols <list>', 'comma-separated tickers, e.g. AAPL,MSFT')
+    .option('--layer <layer>', 'instead of --symbols: the symbols the latest succeeded scan of layer0 | layer1 passed')
     .option('--days <n>', 'trading days back from --to', '30')
     .option('--to <date>', 'last New York trading date to load (default: today)')
     .option('--stage <stage>', 'market_data | news | all', 'market_data')
@@ -78,9 +101,12 @@ export function registerBackfill(program: Command, ctx: () => CliContext) {
       const c = ctx();
       const { deps } = c.runtime();
       try {
-        const started = o.resume
-          ? await resumeBackfill(deps, o.jobId ?? (() => { throw new CliError('--resume needs --job-id <run id> (see: ai-trader backfill status)', 2); })())
-          : await startBackfill(deps, { ...parseRequest(o, toEt(new Date()).date), requestedBy: `cli:${process.env.USER ?? 'unknown'}` });
+        let started: { runId: string; chunks: number };
+        if (o.resume) started = await resumeBackfill(deps, o.jobId ?? (() => { throw new CliError('--resume needs --job-id <run id> (see: ai-trader backfill status)', 2); })());
+        else {
+          const { layer, symbols, ...r } = parseRequest(o, toEt(new Date()).date);
+          started = await startBackfill(deps, { ...r, symbols: symbols ?? (await layerSymbols(deps, layer!)), requestedBy: `cli:${process.env.USER ?? 'unknown'}` });
+        }
         console.log(`${o.resume ? 'resumed' : 'started'} backfill ${started.runId}: ${started.chunks} chunk(s) queued`);
         if (o.detach) return;
         const r = await follow(c, started.runId);

@@ -11,6 +11,7 @@ export function Nav({ email, role }: { email: string; role: string }) {
       <strong className="brand">ai-trader</strong>
       <nav>
         <Link href="/" aria-current={path === '/' ? 'page' : undefined}>Overview</Link>
+        <Link href="/strategies" aria-current={path === '/strategies' ? 'page' : undefined}>Strategies</Link>
         <Link href="/backfills" aria-current={path === '/backfills' ? 'page' : undefined}>Backfills</Link>
         <Link href="/audit" aria-current={path === '/audit' ? 'page' : undefined}>Audit log</Link>
       </nav>

@@ -9,6 +9,11 @@ import { createRuntime, type Runtime } from '../runtime.ts';
 
 export const SHARED_DATA_DIR = path.resolve(import.meta.dirname, '../../../../../shared/data');
 
+/** The walking skeleton's strategy (SMA 5/20 cross, 10 000 per entry) as tests seed it. */
+export const maCrossStrategy = (symbols: string[]) => ({
+  name: 'ma-cross-5-20', kind: 'ma-cross', enabled: true, symbols, timeframe: '5m', params: { fast: 5, slow: 20 }, sizing: { mode: 'fixed_notional', notional: '10000' },
+});
+
 export interface TestRuntime extends Runtime {
   config: TConfig;
   cleanup(): Promise<void>;

@@ -48,7 +48,8 @@ export async function checkRisk(deps: Deps, p: TJobPayload<'risk.check'>) {
       buyingPower: dec(account.cash.toString()).minus(pending(all, 'BUY', 'notional')),
       // Only entries care: an exit must stay possible when data stops.
       dataStale: signal.side === 'BUY' && (await isSymbolStale(deps, signal.symbol, '5m')),
-      limits: { orderNotional: dec(c.ORDER_NOTIONAL), maxPositionQty: dec(c.RISK_MAX_POSITION_QTY), maxPositionNotional: dec(c.RISK_MAX_POSITION_NOTIONAL) },
+      // The strategy's sizing proposes the entry's size; without one (older signals), the configured default.
+      limits: { orderNotional: signal.targetNotional !== null ? dec(signal.targetNotional.toString()) : dec(c.ORDER_NOTIONAL), maxPositionQty: dec(c.RISK_MAX_POSITION_QTY), maxPositionNotional: dec(c.RISK_MAX_POSITION_NOTIONAL) },
     });
     if (!result.ok)
       return tx.riskDecision.create({

@@ -1,33 +1,84 @@
-// Runs the moving-average-cross strategy on the stored bars up to one bar and records a Signal
-// (unique per strategy, symbol and bar), then asks risk about it.
-import { maCross, dec, decStr } from '@ai-trader/domain';
-import type { TJobPayload } from '@ai-trader/contracts';
+// Scoring one new bar: the features of the bar (stored, incremental), then every enabled strategy whose
+// symbols (or scanner layer) include the symbol decides; each decision becomes a Signal (unique per
+// strategy, symbol and bar) carrying its score, model version, top features and target notional from the
+// strategy's sizing, and goes to risk. The same factory (buildStrategy) serves backtests.
+import type { TJobPayload, TTimeframe } from '@ai-trader/contracts';
+import { dec, decStr, targetNotional, TIMEFRAME_MINUTES, ZERO, type FeatureVector } from '@ai-trader/domain';
+import { TIMEFRAME_TABLE, type Prisma } from '@ai-trader/db';
+import { latestCloses } from '../infra/latest-bars.ts';
 import type { Deps } from '../ports.ts';
+import { updateFeaturesForBar } from './features.ts';
+import { latestLayerSymbols } from './scanner.ts';
+import { activeModel, buildStrategy, historyNeeded, toConfig } from './strategies.ts';
 
-export const STRATEGY_NAME = 'ma-cross';
+/** Bars of a timeframe in one regular session (for volatility scaling). */
+export const barsPerDay = (tf: TTimeframe): number => (tf === '1d' ? 1 : 390 / TIMEFRAME_MINUTES[tf]);
 
-export async function scoreBar(deps: Deps, p: TJobPayload<'scoring.score'>): Promise<{ signalId: string | null }> {
-  const { STRATEGY_FAST: fast, STRATEGY_SLOW: slow } = deps.config;
-  const strategy = `${STRATEGY_NAME}-${fast}-${slow}`;
-  const rows = await deps.prisma.bar5m.findMany({
-    where: { symbol: p.symbol, ts: { lte: new Date(p.ts) } },
-    orderBy: { ts: 'desc' },
-    take: slow + 1,
-    select: { ts: true, close: true },
-  });
-  if (!rows.length || rows[0]!.ts.toISOString() !== new Date(p.ts).toISOString()) return { signalId: null };
-  const closes = rows.reverse().map((r) => dec(r.close.toString()));
-  const cross = maCross(closes, { fast, slow });
-  if (!cross) return { signalId: null };
+/** Enabled strategies that trade this symbol on this timeframe. */
+async function strategiesFor(deps: Pick<Deps, 'prisma'>, symbol: string, timeframe: TTimeframe) {
+  const rows = await deps.prisma.strategyConfig.findMany({ where: { enabled: true, timeframe }, orderBy: { name: 'asc' } });
+  const out = [];
+  const layers = new Map<string, string[]>();
+  for (const r of rows) {
+    const c = toConfig(r);
+    let symbols = c.symbols;
+    if (!symbols.length && c.layer) {
+      if (!layers.has(c.layer)) layers.set(c.layer, await latestLayerSymbols(deps, c.layer).catch(() => []));
+      symbols = layers.get(c.layer)!;
+    }
+    if (symbols.includes(symbol)) out.push(c);
+  }
+  return out;
+}
+
+async function equity(deps: Pick<Deps, 'prisma' | 'pool' | 'redis' | 'config'>): Promise<ReturnType<typeof dec>> {
+  const [account, positions] = await Promise.all([deps.prisma.portfolioAccount.findUnique({ where: { id: 1 } }), deps.prisma.position.findMany({ where: { qty: { not: 0 } } })]);
+  const last = await latestCloses(deps, positions.map((p) => p.symbol), '5m');
+  let e = account ? dec(account.cash.toString()) : ZERO;
+  for (const p of positions) e = e.plus(dec(p.qty.toString()).times(last.get(p.symbol) ?? p.avgCost.toString()));
+  return e;
+}
+
+export async function scoreBar(deps: Deps, p: TJobPayload<'scoring.score'>): Promise<{ signalIds: string[] }> {
+  const configs = await strategiesFor(deps, p.symbol, p.timeframe);
+  if (!configs.length) return { signalIds: [] };
+  const f = await updateFeaturesForBar(deps, p);
+  const features: FeatureVector = f.values;
   const barTs = new Date(p.ts);
-  const price = closes[closes.length - 1]!;
-  const detail = { fast, slow, fastNow: decStr(cross.fastNow), slowNow: decStr(cross.slowNow), fastPrev: decStr(cross.fastPrev), slowPrev: decStr(cross.slowPrev) };
-  await deps.prisma.signal.createMany({
-    data: [{ strategy, symbol: p.symbol, barTs, side: cross.side, price: decStr(price), detail }],
-    skipDuplicates: true,
-  });
-  const signal = await deps.prisma.signal.findUniqueOrThrow({ where: { strategy_symbol_barTs: { strategy, symbol: p.symbol, barTs } } });
-  await deps.jobs.add('risk.check', { signalId: signal.id });
-  await deps.events.publish('signal');
-  return { signalId: signal.id };
+  const need = Math.max(1, ...configs.map(historyNeeded));
+  const rows = await deps.pool.query<{ ts: Date; open: string; high: string; low: string; close: string; volume: string; source: string }>(
+    `SELECT ts, open::text, high::text, low::text, close::text, volume::text, source FROM ${TIMEFRAME_TABLE[p.timeframe]} WHERE symbol = $1 AND ts <= $2 ORDER BY ts DESC LIMIT ${need}`,
+    [p.symbol, barTs],
+  );
+  const last = rows.rows[0];
+  if (!last || last.ts.getTime() !== barTs.getTime()) return { signalIds: [] };
+  const bar = { symbol: p.symbol, timeframe: p.timeframe, ts: p.ts, open: last.open, high: last.high, low: last.low, close: last.close, volume: last.volume, source: last.source };
+  const closes = rows.rows.map((r) => r.close).reverse();
+
+  const ids: string[] = [];
+  let eq: ReturnType<typeof dec> | null = null;
+  for (const c of configs) {
+    const model = c.kind === 'model' ? await activeModel(deps, c.modelName!) : undefined;
+    if (c.kind === 'model' && !model) {
+      deps.logger.warn({ strategy: c.name, model: c.modelName }, `strategy ${c.name} is enabled but model ${c.modelName} has no active version: no signal`);
+      continue;
+    }
+    const d = buildStrategy(c, model ?? undefined).evaluate({ symbol: p.symbol, timeframe: p.timeframe, bar, features, closes });
+    if (!d) continue;
+    eq ??= await equity(deps);
+    const size = targetNotional(c.sizing, { equity: eq, barVol: features.vol_20, barsPerDay: barsPerDay(p.timeframe) });
+    await deps.prisma.signal.createMany({
+      data: [{
+        strategy: c.name, symbol: p.symbol, barTs, side: d.side, price: last.close, score: d.score, modelVersion: d.modelVersion ?? null,
+        topFeatures: d.topFeatures as unknown as Prisma.InputJsonValue, targetNotional: decStr(size.notional),
+        detail: { reason: d.reason, sizing: size.why, strategyKind: c.kind },
+      }],
+      skipDuplicates: true,
+    });
+    const signal = await deps.prisma.signal.findUniqueOrThrow({ where: { strategy_symbol_barTs: { strategy: c.name, symbol: p.symbol, barTs } } });
+    await deps.jobs.add('risk.check', { signalId: signal.id });
+    ids.push(signal.id);
+  }
+  if (ids.length) await deps.events.publish('signal');
+  return { signalIds: ids };
 }

@@ -1,3 +1,5 @@
+// eslint-disable-next-line @typescript-eslint/triple-slash-reference -- the console build compiles this file without our types folder; the reference brings the declaration along
+/// <reference path="../types/ml-logistic-regression.d.ts" />
 // The model-based strategy's model: logistic regression (ml-logistic-regression, mljs) on standardised
 // features, predicting whether the close `horizon` bars ahead is above this bar's close. Trained offline
 // (`ai-trader models train`), saved with everything needed to score it again — feature names, feature-set
@@ -45,13 +47,14 @@ export interface TrainOptions {
   maxRows?: number; // subsample above this (default 200 000)
 }
 
-/** Labels from a time-ordered series of one symbol: up = close[t + h] > close[t]. Rows with a missing feature or no future close are left out. */
-export function labelSeries(rows: { features: FeatureVector; close: number }[], featureNames: readonly TFeatureName[], horizon: number): LabelledRow[] {
-  const out: LabelledRow[] = [];
+/** Labels from a time-ordered series of one symbol: up = close[t + h] > close[t]. Rows with a missing
+ *  feature or no future close are left out; each labelled row keeps the row it came from. */
+export function labelSeries<T extends { features: FeatureVector; close: number }>(rows: readonly T[], featureNames: readonly TFeatureName[], horizon: number): (LabelledRow & { row: T })[] {
+  const out: (LabelledRow & { row: T })[] = [];
   for (let i = 0; i + horizon < rows.length; i++) {
     const f = rows[i]!.features;
     if (featureNames.some((n) => f[n] === null || !Number.isFinite(f[n]))) continue;
-    out.push({ features: f, up: rows[i + horizon]!.close > rows[i]!.close ? 1 : 0 });
+    out.push({ features: f, up: rows[i + horizon]!.close > rows[i]!.close ? 1 : 0, row: rows[i]! });
   }
   return out;
 }

@@ -9,6 +9,8 @@ export interface StrategyInput {
   timeframe: TTimeframe;
   bar: TBar;
   features: FeatureVector;
+  /** The last closes up to and including this bar, oldest first, for strategies that need a price history (ma-cross). */
+  closes?: readonly string[];
 }
 
 export interface TopFeature {

@@ -1,0 +1,2 @@
+export * from './feature-set.ts';
+export * from './feature-engine.ts';

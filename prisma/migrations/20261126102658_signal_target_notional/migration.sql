@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "signals" ADD COLUMN     "targetNotional" DECIMAL(20,2);
