@@ -1,4 +1,4 @@
-// Scoring one new bar: the features of the bar (stored, incremental), then every enabled strategy whose
+// Scoring one new bar (the worker after each ingest): the features of the bar (stored, incremental), then every enabled strategy whose
 // symbols (or scanner layer) include the symbol decides; each decision becomes a Signal (unique per
 // strategy, symbol and bar) carrying its score, model version, top features and target notional from the
 // strategy's sizing, and goes to risk. The same factory (buildStrategy) serves backtests.
@@ -40,9 +40,10 @@ async function equity(deps: Pick<Deps, 'prisma' | 'pool' | 'redis' | 'config'>):
 }
 
 export async function scoreBar(deps: Deps, p: TJobPayload<'scoring.score'>): Promise<{ signalIds: string[] }> {
+  // Features of every ingested bar are kept current (the feature store), whether or not a strategy trades it.
+  const f = await updateFeaturesForBar(deps, p);
   const configs = await strategiesFor(deps, p.symbol, p.timeframe);
   if (!configs.length) return { signalIds: [] };
-  const f = await updateFeaturesForBar(deps, p);
   const features: FeatureVector = f.values;
   const barTs = new Date(p.ts);
   const need = Math.max(1, ...configs.map(historyNeeded));
