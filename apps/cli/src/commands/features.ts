@@ -2,9 +2,9 @@
 // set over stored bars and stores it (idempotent: a re-run rewrites nothing). Exit 0; 1 when a symbol has
 // no stored bars in the range; 2 on bad options.
 import { ZSymbol, ZTimeframe } from '@ai-trader/contracts';
+import { computeStoredFeatures, FeaturesInputError } from '@ai-trader/core';
 import { SingleBar, Presets } from 'cli-progress';
 import type { Command } from 'commander';
-import { computeStoredFeatures, FeaturesInputError } from '@ai-trader/core';
 import { CliError, type CliContext } from '../context.ts';
 
 interface Options { symbols?: string; timeframe: string; from?: string; to?: string; json?: boolean }
