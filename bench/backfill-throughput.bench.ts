@@ -3,14 +3,15 @@
 // workers through Redis). From the server's request log: successful requests/s over the busy window (first to last
 // request) as a ratio of N, the 429s and their longest streak of consecutive seconds, and the bars stored vs served.
 // Goal: ratio ≥ 0.90 with no sustained 429s (no streak of 2 s or more). A context line (machine load, CPU of the
-// server and workers, median request spacing) tells a pacing shortfall from a busy machine.
+// server and workers, median request spacing, and how long a due request slot went unclaimed because no worker was
+// asking for it) tells a pacing shortfall from a busy machine or workers that cannot keep up.
 //   pnpm exec tsx bench/backfill-throughput.bench.ts [requestsPerSecond=20] [seconds=20]
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import path from 'node:path';
-import { syntheticBars } from '@ai-trader/adapters';
+import { polygonKeys, syntheticBars } from '@ai-trader/adapters';
 import { createTestRuntime, type TestRuntime } from '@ai-trader/adapters/testing';
 import { startFakePolygon, type FakePolygon, type FakeRequest } from '@ai-trader/adapters/testing/fake-polygon';
 import { keys, startBackfill } from '@ai-trader/core';
@@ -22,8 +23,8 @@ const KEY = 'bench-key-0123456789abcdef';
 const WORKERS = 2;
 const PAGE = 50; // a 390-bar day is 8 pages: 8 sequential requests per chunk, as a long real history would be
 const DAYS = ['2025-06-23', '2025-06-24', '2025-06-25', '2025-06-26', '2025-06-27'];
-// More work means more symbols, not more days: the fake server scans a ticker's whole series on every request,
-// so long series would make the reference itself the bottleneck. ≥ 200 requests, about SECONDS at the allowed rate.
+// More work means more symbols (the fake server's range lookup is a binary search, so longer series would do too):
+// ≥ 200 requests, about SECONDS at the allowed rate.
 const SYMBOLS = Array.from({ length: Math.ceil(Math.max(200, RPS * SECONDS) / (DAYS.length * Math.ceil(390 / PAGE))) }, (_, i) => `SYM${i}`);
 const root = path.resolve(import.meta.dirname, '..');
 
@@ -102,6 +103,17 @@ try {
   const load = loadavg()[0]!;
   const elu0 = performance.eventLoopUtilization();
   const cpu0 = [...workers].map(cpuSeconds), wall0 = performance.now();
+  // Every 10 ms, on the Redis clock: how far the limiter's next free slot (TAT) lies in the past. A slot due for more
+  // than one interval has had no taker — no worker was asking — so time spent there is not the limiter's doing.
+  const rlKey = polygonKeys(c.REDIS_PREFIX, KEY).rateLimit;
+  const behind: Array<{ at: number; ms: number }> = [];
+  const sampler = setInterval(() => {
+    void (rt!.deps.redis.eval("local t = redis.call('TIME') return {t[1], t[2], redis.call('GET', KEYS[1]) or '0'}", 1, rlKey) as Promise<[string, string, string]>)
+      .then(([sec, us, tat]) => {
+        const at = Number(sec) * 1000 + Number(us) / 1000;
+        behind.push({ at, ms: at - Number(tat) / 1000 });
+      }, () => {});
+  }, 10);
   const { runId, chunks } = await startBackfill(rt.deps, { symbols: SYMBOLS, stages: ['market_data'], timeframe: '1m', from: DAYS[0]!, to: DAYS.at(-1)!, requestedBy: 'bench' });
   console.log(`backfill ${runId}: ${SYMBOLS.length} symbols × ${DAYS.length} days (${DAYS[0]} … ${DAYS.at(-1)}) = ${chunks} chunks, ${all.length} bars, pages of ${PAGE}; ${WORKERS} worker processes`);
   const deadline = Date.now() + 60_000 + (3 * all.length * 1000) / (PAGE * RPS);
@@ -114,6 +126,7 @@ try {
     await new Promise((r) => setTimeout(r, 200));
   }
 
+  clearInterval(sampler);
   const wall = (performance.now() - wall0) / 1000;
   const cpu = [...workers].map((w, i) => `${Math.round((100 * (cpuSeconds(w) - cpu0[i]!)) / wall)} %`);
   const serverBusy = performance.eventLoopUtilization(elu0).utilization;
@@ -141,9 +154,12 @@ try {
   const counts = Array.from({ length: last - first + 1 }, (_, i) => perSecond.get(first + i) ?? 0);
   const okAt = reqs.filter((r) => r.status === 200).map((r) => r.at);
   const gaps = okAt.slice(1).map((t, i) => t - okAt[i]!).sort((a, b) => a - b);
+  const busy = behind.filter((b) => b.at >= reqs[0]!.at && b.at <= reqs.at(-1)!.at);
+  const idle = busy.filter((b) => b.ms > 1000 / RPS);
   console.log(
     `context: ${availableParallelism()} CPUs, load ${load.toFixed(1)} at start; this process (fake server) busy ${Math.round(100 * serverBusy)} %, ` +
-      `workers' CPU ${cpu.join(' + ')} of a core; median request spacing ${gaps[gaps.length >> 1]!.toFixed(1)} ms (allowed ${(1000 / RPS).toFixed(1)} ms)`,
+      `workers' CPU ${cpu.join(' + ')} of a core; median request spacing ${gaps[gaps.length >> 1]!.toFixed(1)} ms (allowed ${(1000 / RPS).toFixed(1)} ms); ` +
+      `a due slot unclaimed for > 1 interval in ${Math.round((100 * idle.length) / Math.max(1, busy.length))} % of the samples (no worker asking)`,
   );
   // Without the first and last 10 % of requests: the pacing itself, apart from cold workers and the last chunks.
   const mid = okAt.slice(Math.floor(okAt.length * 0.1), Math.ceil(okAt.length * 0.9));
@@ -151,7 +167,8 @@ try {
   console.log(`requests: ${reqs.length} (${ok} ok, ${limited} × 429, ${other} other); middle 80 %: ${midRate.toFixed(1)} req/s (ratio ${(midRate / RPS).toFixed(2)}); 200s per second: ${counts.join(' ')}`);
   console.log(
     `allowed ${RPS} req/s (reference); achieved ${achieved.toFixed(1)} req/s over ${span.toFixed(1)} s (ratio ${ratio.toFixed(2)}, goal ≥ 0.90); ` +
-      `429s: ${limited} (longest streak ${streak} s, goal < 2 s); bars ${matched}/${all.length}`,
+      `429s: ${limited}${limited ? ` at ${reqs.filter((r) => r.status === 429).slice(0, 5).map((r) => `${((r.at - reqs[0]!.at) / 1000).toFixed(2)} s`).join(', ')}${limited > 5 ? ', …' : ''}` : ''} ` +
+      `(longest streak ${streak} s, goal < 2 s); bars ${matched}/${all.length}`,
   );
   if (matched !== all.length || stored !== all.length) throw new Error(`stored ${stored} bars, ${matched} of the ${all.length} the server holds`);
 } finally {

@@ -100,15 +100,38 @@ export async function startFakePolygon(o: FakePolygonOptions): Promise<FakePolyg
   const json = (res: ServerResponse, status: number, body: unknown) => send(res, status, JSON.stringify(body));
   const requestId = () => randomBytes(16).toString('hex');
 
+  // Each ticker's series sorted once by time (a stable sort: bars with equal timestamps keep their given order),
+  // so a request costs a binary search plus its page instead of parsing and sorting the whole series. Rebuilt when
+  // the caller replaces a series or changes its length; rows whose ts does not parse are left out, as before.
+  const sorted = new Map<string, { of: FakeBarRow[]; length: number; rows: Array<{ r: FakeBarRow; t: number }> }>();
+  function series(ticker: string): Array<{ r: FakeBarRow; t: number }> {
+    const of = o.bars?.[ticker] ?? [];
+    const hit = sorted.get(ticker);
+    if (hit && hit.of === of && hit.length === of.length) return hit.rows;
+    const rows = of.map((r) => ({ r, t: Date.parse(r.ts) })).filter(({ t }) => !Number.isNaN(t)).sort((a, b) => a.t - b.t);
+    sorted.set(ticker, { of, length: of.length, rows });
+    return rows;
+  }
+  /** Up to `max` rows of the ticker with lo <= t <= hi that `keep` accepts, oldest first. */
+  function inRange(ticker: string, lo: number, hi: number, keep: (r: FakeBarRow) => boolean, max: number): Array<{ r: FakeBarRow; t: number }> {
+    const rows = series(ticker);
+    let a = 0, b = rows.length; // first index with t >= lo (none when lo is NaN: no bar compares to it)
+    if (Number.isNaN(lo)) a = b;
+    while (a < b) {
+      const mid = (a + b) >> 1;
+      if (rows[mid]!.t < lo) a = mid + 1;
+      else b = mid;
+    }
+    const out: Array<{ r: FakeBarRow; t: number }> = [];
+    for (let i = a; i < rows.length && out.length < max && rows[i]!.t <= hi; i++) if (keep(rows[i]!.r)) out.push(rows[i]!);
+    return out;
+  }
+
   function aggregates(res: ServerResponse, url: URL, m: RegExpExecArray): number {
     const [, ticker = '', , , from = '', to = ''] = m;
     const gaps = new Set(faults.gapDays ?? []);
-    const lo = bound(from, false);
-    const hi = bound(to, true);
-    const rows = (o.bars?.[ticker] ?? [])
-      .map((r) => ({ r, t: Date.parse(r.ts) }))
-      .filter(({ r, t }) => t >= lo && t <= hi && !gaps.has(r.ts.slice(0, 10)))
-      .sort((a, b) => a.t - b.t);
+    // The bars in [from, to] outside gap days, oldest first; only the first page and the bar after it are needed.
+    const rows = inRange(ticker, bound(from, false), bound(to, true), (r) => !gaps.has(r.ts.slice(0, 10)), pageSize + 1);
     const page = rows.slice(0, pageSize);
     const results = page.map(({ r, t }) => ({ v: Number(r.volume), vw: Number(r.close), o: Number(r.open), c: Number(r.close), h: Number(r.high), l: Number(r.low), t, n: 1 }));
     const next = rows[pageSize];
