@@ -177,7 +177,7 @@ export async function* parseBarCsv(lines: AsyncIterable<string> | Iterable<strin
  * array (per-row promises would cost more than the parsing); `bytesRead` tells a progress bar how far it got.
  */
 export function parseBarCsvFile(file: string, opts: Omit<ParseBarCsvOptions, 'file'> & { chunkBytes?: number }): AsyncGenerator<BarCsvItem[]> & { bytesRead(): number } {
-  const input = createReadStream(file, { encoding: 'utf8', highWaterMark: opts.chunkBytes ?? 1 << 20 });
+  const input = createReadStream(file, { encoding: 'utf8', highWaterMark: opts.chunkBytes ?? 64 * 1024 });
   async function* items(): AsyncGenerator<BarCsvItem[]> {
     const p = new BarCsvLines({ ...opts, file });
     if (p.first) yield [p.first];

@@ -13,7 +13,23 @@ const DECIMAL = /^-?\d+(\.\d+)?$/;
 const INTEGER = /^-?\d+$/;
 const PRICES = ['open', 'high', 'low', 'close'] as const;
 
+const NONE: BarCheck[] = [];
+Object.freeze(NONE);
+const WHOLE = /^\d+$/;
+const short = (v: string) => v.length <= SHORT_DECIMAL;
+
+/** A bar's invariant violations, each with its kind; the same (frozen, empty) array when there are none. */
 export function barChecks(bar: TBar): BarCheck[] {
+  // The usual bar, decided with one conversion per value (this runs for every bar imported).
+  const { open, high, low, close } = bar;
+  if (short(open) && short(high) && short(low) && short(close) && DECIMAL.test(open) && DECIMAL.test(high) && DECIMAL.test(low) && DECIMAL.test(close) && WHOLE.test(bar.volume)) {
+    const o = +open, h = +high, l = +low, c = +close;
+    if (o > 0 && h > 0 && l > 0 && c > 0 && h >= l && h >= o && h >= c && l <= o && l <= c) return NONE;
+  }
+  return allChecks(bar);
+}
+
+function allChecks(bar: TBar): BarCheck[] {
   const p: BarCheck[] = [];
   // A value typed TBar may still come from an unchecked source (a DB row, a test); dec() would throw on it.
   let numbers = true;
@@ -26,13 +42,7 @@ export function barChecks(bar: TBar): BarCheck[] {
   else if (bar.volume.charCodeAt(0) === 45 /* - */ && !/^-0+$/.test(bar.volume)) p.push({ kind: 'negative_volume', detail: `volume ${bar.volume} is negative` });
   if (!numbers) return p;
 
-  // Exact comparisons (doubles where that is exact, decimal.js otherwise): this runs for every bar imported.
-  const short = bar.open.length <= SHORT_DECIMAL && bar.high.length <= SHORT_DECIMAL && bar.low.length <= SHORT_DECIMAL && bar.close.length <= SHORT_DECIMAL;
-  if (short) {
-    // Every value fits a double exactly (see compareDecimal): convert once, compare as numbers.
-    const o = Number(bar.open), h = Number(bar.high), l = Number(bar.low), c = Number(bar.close);
-    if (o > 0 && h > 0 && l > 0 && c > 0 && h >= l && h >= o && h >= c && l <= o && l <= c) return p; // the usual bar
-  }
+  // Exact comparisons (doubles where that is exact, decimal.js otherwise).
   const cmp = compareDecimal;
   for (const k of PRICES) if (cmp(bar[k], '0') <= 0) p.push({ kind: 'non_positive_price', detail: `${k} ${bar[k]} is not positive` });
   if (cmp(bar.high, bar.low) < 0) p.push({ kind: 'ohlc_inconsistent', detail: `high ${bar.high} < low ${bar.low}` });

@@ -84,12 +84,13 @@ export function sessionProblem(t: number, timeframe: TTimeframe, mode: SessionMo
 /** Does the regular session open between two bar starts (the previous bar pre-market, this one at or
  *  after 09:30 ET the same day)? Only extended-hours series see this: the regular series starts each
  *  day after an overnight gap anyway. */
+const REGULAR_OPEN = 9 * 60 + 30; // every NYSE session opens at 09:30 (early closes end early)
+
 export function opensBetween(prev: number, t: number, timeframe: TTimeframe): boolean {
   if (timeframe === '1d') return false;
   const day = etDay(t);
-  if (etDay(prev) !== day) return false;
-  const s = sessionOfDay(day);
-  return !!s && etMinutes(prev) < s.open && etMinutes(t) >= s.open;
+  if (etDay(prev) !== day || etMinutes(prev) >= REGULAR_OPEN || etMinutes(t) < REGULAR_OPEN) return false;
+  return sessionOfDay(day) !== null;
 }
 
 /** The instant of `minutes` after New York midnight on `date`: EDT (UTC−4) or EST (UTC−5), whichever

@@ -98,7 +98,8 @@ export class OutlierJudge {
     const tf = this.tf;
     const steps = stepsBetween(ref.t, t, tf, MAX_GAP_STEPS + 1);
     if (this.returns.length < MIN_RETURNS) return this.accept(bar, t, steps);
-    const gap = opensBetween(ref.t, t, tf) ? Math.max(steps, MAX_GAP_STEPS) : steps;
+    // The session can only open in between when the two bars are less than a day apart.
+    const gap = t - ref.t < 86_400_000 && opensBetween(ref.t, t, tf) ? Math.max(steps, MAX_GAP_STEPS) : steps;
     const sigma = stdev(this.returns);
     const sigmaEff = Math.max(sigma, this.floor), scale = Math.sqrt(Math.min(gap, MAX_GAP_STEPS));
     const statLimitF = this.params.k * sigmaEff * scale;
