@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ZBar, type TTimeframe } from '@ai-trader/contracts';
-import { validateSeries } from '@ai-trader/domain';
+import { barChecks, validateSeries } from '@ai-trader/domain';
 import { formatBarCsvError, parseBarCsv, parseBarCsvFile, type BarCsvItem } from './parse-bar-csv.ts';
 
 const FIXTURE = path.join(import.meta.dirname, 'fixtures/malformed-bars.csv');
@@ -126,3 +126,25 @@ describe('parseBarCsvFile reads in chunks', () => {
     }
   });
 });
+
+describe('parseBarCsvFile vouches only for bars that pass their own checks', () => {
+  it('marks canonical, consistent rows checked, and no other', async () => {
+    const seen = { checked: 0, unchecked: 0 };
+    for (const file of [FIXTURE, path.join(REAL, '5m/AAPL.csv'), path.join(REAL, '1m/SPY.csv')]) {
+      const symbol = path.basename(file, '.csv') === 'malformed-bars' ? 'SPY' : path.basename(file, '.csv');
+      const timeframe = file.includes('/1m/') ? '1m' : '5m';
+      for await (const chunk of parseBarCsvFile(file, { symbol, timeframe, source: 't' }))
+        for (const x of chunk) {
+          if (!('bar' in x)) continue;
+          if (x.checked) {
+            seen.checked++;
+            expect(barChecks(x.bar)).toEqual([]);
+            expect(x.bar.ts).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/);
+          } else seen.unchecked++;
+        }
+    }
+    expect(seen.checked).toBeGreaterThan(10_000);
+    expect(seen.unchecked).toBeGreaterThan(0); // the fixture's inconsistent rows are left to the validator
+  });
+});
+

@@ -2,6 +2,7 @@
 // error per row, so a bad row costs one line of the report, never the file. Series checks come after (validateSeries).
 import { createReadStream } from 'node:fs';
 import { ZSymbol, ZTimeframe, type TBar, type TTimeframe } from '@ai-trader/contracts';
+import { SHORT_DECIMAL } from '@ai-trader/domain';
 import { isCanonicalDecimal, isCanonicalInstant, isCanonicalWhole, parsePrice, parseTimestamp, parseVolume } from './bar-csv-values.ts';
 
 export interface ParseBarCsvOptions {
@@ -20,7 +21,9 @@ export interface BarCsvError {
   kind: 'row' | 'header' | 'options';
 }
 
-export type BarCsvItem = { bar: TBar } | { error: BarCsvError };
+/** `checked`: the row was already canonical and its prices consistent (positive, low ≤ open/close ≤ high), so
+ *  the bar's own checks (barChecks) are known to pass; series checks still apply. */
+export type BarCsvItem = { bar: TBar; checked?: boolean } | { error: BarCsvError };
 
 type Field = 'ts' | 'open' | 'high' | 'low' | 'close' | 'volume';
 const FIELDS: Field[] = ['ts', 'open', 'high', 'low', 'close', 'volume'];
@@ -136,7 +139,11 @@ class BarCsvLines {
       opts.timeframe !== '1d' && isCanonicalInstant(tsRaw) && isCanonicalDecimal(o) && isCanonicalDecimal(h) && isCanonicalDecimal(l) && isCanonicalDecimal(c) &&
       isCanonicalWhole(v) && (header.symbolAt < 0 || cells[header.symbolAt]!.trim() === opts.symbol)
     ) {
-      return { bar: { symbol: opts.symbol, timeframe: opts.timeframe, ts: tsRaw, open: o, high: h, low: l, close: c, volume: v, source: opts.source } };
+      const bar = { symbol: opts.symbol, timeframe: opts.timeframe, ts: tsRaw, open: o, high: h, low: l, close: c, volume: v, source: opts.source };
+      // Up to 15 significant digits a decimal string compares exactly as a double (see compareDecimal).
+      if (o.length > SHORT_DECIMAL || h.length > SHORT_DECIMAL || l.length > SHORT_DECIMAL || c.length > SHORT_DECIMAL) return { bar };
+      const on = +o, hn = +h, ln = +l, cn = +c;
+      return { bar, checked: ln > 0 && hn >= ln && hn >= on && hn >= cn && ln <= on && ln <= cn };
     }
     const ts = parseTimestamp(cells[idx.ts]!, opts.timeframe);
     const open = parsePrice('open', cells[idx.open]!), high = parsePrice('high', cells[idx.high]!);

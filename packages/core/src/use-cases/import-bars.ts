@@ -12,7 +12,7 @@ import type { TBar, TTimeframe } from '@ai-trader/contracts';
 import { loadBarsInTransaction, partitionMaker, type LoadResult, type PgClient, type PgPool } from '@ai-trader/db';
 import { allProblems, formatReport, SeriesValidator, summarizeProblems, validateSeries, type SeriesValidation, type TBarProblem } from '@ai-trader/domain';
 
-export type ParsedRow = { bar: TBar } | { error: { line: number; detail: string; raw: string } };
+export type ParsedRow = { bar: TBar; checked?: boolean } | { error: { line: number; detail: string; raw: string } };
 type Rows = AsyncIterable<ParsedRow[]> | Iterable<ParsedRow[]>; // in chunks: one promise per chunk, not per row
 
 export interface ImportOptions {
@@ -79,7 +79,7 @@ async function importOnce(pool: PgPool, open: () => Rows, o: ImportOptions, mode
     let sinceTick = 0;
     for await (const chunk of open()) {
       for (const r of chunk) {
-        if ('bar' in r) v.push(r.bar);
+        if ('bar' in r) v.push(r.bar, r.checked === true);
         else malformed.push(r.error);
       }
       rows += chunk.length;

@@ -112,16 +112,18 @@ export class SeriesValidator {
     return { symbol: bar.symbol, timeframe: this.tf, ts: bar.ts, kind, severity, detail };
   }
 
-  /** Pass 1, in the order received: everything that can be judged from a bar alone or from its arrival. */
-  push(bar: TBar): void {
+  /** Pass 1, in the order received: everything that can be judged from a bar alone or from its arrival.
+   *  `checked`: the caller vouches that barChecks(bar) finds nothing and ts is a canonical UTC instant
+   *  (the CSV parser's fast path), so those checks are not run again. */
+  push(bar: TBar, checked = false): void {
     const seq = this.seq++;
     const tf = this.tf;
     const symbol = this.symbol ?? (this.firstSymbol ??= bar.symbol);
     const e: Entry = { bar, t: NaN, seq, rejects: EMPTY, warns: EMPTY };
     if (bar.symbol !== symbol) e.rejects = add(e.rejects, this.problem(bar, 'malformed', 'reject', `symbol ${bar.symbol} in a series of ${symbol}`));
     if (bar.timeframe !== tf) e.rejects = add(e.rejects, this.problem(bar, 'malformed', 'reject', `timeframe ${bar.timeframe} in a ${tf} series`));
-    for (const c of barChecks(bar)) e.rejects = add(e.rejects, this.problem(bar, c.kind, 'reject', c.detail));
-    e.t = ISO_INSTANT.test(bar.ts) ? Date.parse(bar.ts) : NaN;
+    if (!checked) for (const c of barChecks(bar)) e.rejects = add(e.rejects, this.problem(bar, c.kind, 'reject', c.detail));
+    e.t = checked || ISO_INSTANT.test(bar.ts) ? Date.parse(bar.ts) : NaN;
     if (Number.isNaN(e.t)) {
       e.rejects = add(e.rejects, this.problem(bar, 'malformed', 'reject', `ts '${bar.ts}' is not an ISO-8601 instant`));
     } else {
