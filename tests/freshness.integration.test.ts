@@ -29,7 +29,7 @@ describe('market data freshness', () => {
 
   it('denies entries on a stale symbol and allows them on a fresh one', async () => {
     const p = rt.deps.prisma;
-    const signal = (symbol: string) => p.signal.create({ data: { strategy: 'test', symbol, barTs: new Date(), side: 'BUY', price: '100', detail: {} } });
+    const signal = (symbol: string) => p.signal.create({ data: { strategy: `test-${symbol}`, symbol, barTs: new Date('2025-06-04T14:00:00Z'), side: 'BUY', price: '100', detail: {} } });
     expect(await checkRisk(rt.deps, { signalId: (await signal('SPY')).id })).toMatchObject({ outcome: 'DENIED', reasonCode: 'STALE_MARKET_DATA' });
     expect(await checkRisk(rt.deps, { signalId: (await signal('QQQ')).id })).toMatchObject({ outcome: 'APPROVED' });
     expect(await checkRisk(rt.deps, { signalId: (await signal('MSFT')).id })).toMatchObject({ outcome: 'DENIED', reasonCode: 'STALE_MARKET_DATA' }); // never seen

@@ -16,7 +16,8 @@ describe('HALT cancels what is open', () => {
 
   async function approvedIntent(barTs: string) {
     const p = rt.deps.prisma;
-    const s = await p.signal.create({ data: { strategy: 'test', symbol: 'SPY', barTs: new Date(barTs), side: 'BUY', price: '600', detail: {} } });
+    // one strategy per intent: a second working BUY of the same strategy would be a DUPLICATE_SIGNAL
+    const s = await p.signal.create({ data: { strategy: `test-${barTs}`, symbol: 'SPY', barTs: new Date(barTs), side: 'BUY', price: '600', detail: {} } });
     const d = await checkRisk(rt.deps, { signalId: s.id });
     expect(d.outcome).toBe('APPROVED');
     return d.intent!.id;

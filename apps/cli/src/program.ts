@@ -10,6 +10,7 @@ import { registerValidate } from './commands/validate.ts';
 import { registerStrategies } from './commands/strategies.ts';
 import { registerModels } from './commands/models.ts';
 import { registerBacktest } from './commands/backtest.ts';
+import { registerRisk } from './commands/risk.ts';
 import type { CliContext } from './context.ts';
 
 export function buildProgram(ctx: () => CliContext): Command {
@@ -22,6 +23,7 @@ export function buildProgram(ctx: () => CliContext): Command {
   registerStrategies(program, ctx);
   registerModels(program, ctx);
   registerBacktest(program, ctx);
+  registerRisk(program, ctx);
   registerFeatures(program, ctx);
   registerScan(program, ctx);
   return program;

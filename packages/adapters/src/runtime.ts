@@ -4,6 +4,9 @@ import type { TConfig } from '@ai-trader/contracts';
 import { createLogger, createQueues, createRedis, redisEventBus, systemClock, type BrokerPort, type Clock, type Deps, type Queues } from '@ai-trader/core';
 import { createPgPool, createPrisma } from '@ai-trader/db';
 import type { Logger } from 'pino';
+import type { Redis } from 'ioredis';
+import { AlpacaBroker } from './alpaca/alpaca-broker.ts';
+import { AlpacaRest } from './alpaca/alpaca-rest.ts';
 import { SimBroker } from './broker/sim-broker.ts';
 import { PolygonHistorySource, ReplayHistorySource } from './history/history-sources.ts';
 import { PolygonRest } from './polygon/polygon-rest.ts';
@@ -16,9 +19,13 @@ export interface Runtime {
 
 export class AdapterUnavailableError extends Error {}
 
-function createBroker(config: TConfig, prisma: Deps['prisma'], clock: Clock): BrokerPort {
+function createBroker(config: TConfig, prisma: Deps['prisma'], clock: Clock, redis: Redis, logger: Logger): BrokerPort {
   if (config.BROKER === 'sim') return new SimBroker(prisma, clock, config.SIM_STARTING_CASH);
-  throw new AdapterUnavailableError(`BROKER=${config.BROKER} is configured but its adapter is not built yet; use BROKER=sim`);
+  const rest = new AlpacaRest({
+    baseUrl: config.ALPACA_BASE_URL, keyId: config.ALPACA_KEY_ID!, secretKey: config.ALPACA_SECRET_KEY!, redis, prefix: config.REDIS_PREFIX, logger,
+    maxRetries: 2, requestTimeoutMs: 8_000, // keeps a submit inside submitIntent's 30 s transaction
+  });
+  return new AlpacaBroker({ rest, logger });
 }
 
 export function createRuntime(config: TConfig, opts: { name: string; logger?: Logger; clock?: Clock; dbPoolSize?: number }): Runtime {
@@ -29,7 +36,7 @@ export function createRuntime(config: TConfig, opts: { name: string; logger?: Lo
   // BullMQ producers share one connection that may wait for Redis instead of failing the add.
   const queueRedis = createRedis(config.REDIS_URL, { forBullWorker: true, name: `${opts.name}-queues` });
   const queues = createQueues(queueRedis, config.REDIS_PREFIX);
-  const broker = createBroker(config, prisma, clock);
+  const broker = createBroker(config, prisma, clock, redis, logger);
   const pool = createPgPool(config.DATABASE_URL, 4);
   const history =
     config.FEED === 'polygon'

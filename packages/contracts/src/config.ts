@@ -65,6 +65,14 @@ export const ZConfig = z
     ORDER_NOTIONAL: positiveDecimal.default('10000'),
     RISK_MAX_POSITION_QTY: positiveDecimal.default('1000'),
     RISK_MAX_POSITION_NOTIONAL: positiveDecimal.default('50000'),
+    /** Sum of |position value| plus working entries, across symbols. */
+    RISK_MAX_GROSS_EXPOSURE: positiveDecimal.default('200000'),
+    /** Long minus short value plus working entries (long-only today: the same as gross). */
+    RISK_MAX_NET_EXPOSURE: positiveDecimal.default('150000'),
+    RISK_MAX_OPEN_ORDERS: z.coerce.number().int().min(1).max(10_000).default(20),
+    RISK_MAX_ORDERS_PER_MINUTE: z.coerce.number().int().min(1).max(10_000).default(30),
+    /** An entry whose reference price is further than this from the last price is refused (bad tick, stale signal). */
+    RISK_PRICE_COLLAR_PCT: z.coerce.number().gt(0).max(100).default(5),
     SIM_STARTING_CASH: positiveDecimal.default('100000'),
 
     DEMO_ADMIN_EMAIL: z.string().email().default('admin@example.com'),

@@ -38,6 +38,14 @@ export const ZDenyReason = z.enum([
   'INSUFFICIENT_BUYING_POWER',
   'ORDER_TOO_SMALL',
   'STALE_MARKET_DATA',
+  'MARKET_CLOSED',
+  'SYMBOL_NOT_TRADABLE',
+  'MAX_GROSS_EXPOSURE',
+  'MAX_NET_EXPOSURE',
+  'MAX_OPEN_ORDERS',
+  'MAX_ORDERS_PER_MINUTE',
+  'PRICE_COLLAR',
+  'DUPLICATE_SIGNAL',
 ]);
 export type TDenyReason = z.infer<typeof ZDenyReason>;
 

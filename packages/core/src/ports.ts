@@ -37,6 +37,10 @@ export interface BrokerPort {
   listOpenOrders(): Promise<BrokerOpenOrder[]>;
   /** Prepares what the broker needs on a fresh database (idempotent). */
   init?(): Promise<void>;
+  /** The broker's market clock, where it has one (Alpaca); without it the NYSE calendar at the order's bar time decides. */
+  marketClock?(): Promise<{ isOpen: boolean; nextOpen: string | null; nextClose: string | null }>;
+  /** Whether the broker lets us trade the symbol, where it can tell. */
+  isTradable?(symbol: string): Promise<boolean>;
   /** Only brokers that simulate a market: match open orders against a new bar. */
   onMarketBar?(bar: TBar): Promise<TTradeUpdate[]>;
 }

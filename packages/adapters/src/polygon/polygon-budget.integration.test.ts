@@ -100,13 +100,14 @@ describe('pacing with late callers', () => {
   }
   const show = (at: number[]) => `grants (ms): ${at.map((t) => Math.round(t - at[0]!)).join(',')}`;
 
-  it('recovers lateness: four callers 1–5 ms late get ≥ 0.95 of 100/s, and no 1 s window holds more than 100', async () => {
+  it('recovers lateness: four callers 1–5 ms late keep the schedule (≥ 0.85 of 100/s), and no 1 s window holds more than 100', async () => {
     // Without the slack each grant starts the next interval when it happens, so the lateness (what the callers add,
     // whole-ms waits, timers, the round trip) adds to every interval: ≈ 10 ms + 3 ms, about three quarters of the rate
-    // (0.77 measured before the slack); with it the slots keep their schedule, 1 / 1.03 of the rate.
+    // (0.72–0.77 measured before the slack); with it the slots keep their schedule, 1 / 1.03 of the rate (0.94–0.97
+    // measured). The bar sits between the two so a loaded CI machine does not fail it; the bench measures the rate.
     const at = await race({ rps: 100, callers: 4, total: 400, late: () => 1 + 4 * Math.random() });
     const rate = (at.length - 1) / ((at.at(-1)! - at[0]!) / 1000);
-    expect(rate, show(at)).toBeGreaterThanOrEqual(95);
+    expect(rate, show(at)).toBeGreaterThanOrEqual(85);
     expect(busiest(at), show(at)).toBeLessThanOrEqual(100);
   });
 

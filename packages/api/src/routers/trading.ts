@@ -1,9 +1,24 @@
-import { ZHaltRequest, ZHaltResult, ZResumeRequest } from '@ai-trader/contracts';
-import { haltTrading, resumeTrading } from '@ai-trader/core';
-import { adminProcedure, router, traderProcedure } from '../trpc.ts';
+import { ZHaltRequest, ZHaltResult, ZOrderSide, ZResumeRequest, ZSymbol } from '@ai-trader/contracts';
+import { haltTrading, resumeTrading, whatIfOrder } from '@ai-trader/core';
+import { TRPCError } from '@trpc/server';
+import { z } from 'zod';
+import { adminProcedure, router, traderProcedure, viewerProcedure } from '../trpc.ts';
+
+const amount = z.string().regex(/^\d+(\.\d+)?$/, 'must be an amount like 123.45');
 
 export const tradingRouter = router({
   // Anyone who may trade may stop trading; only an admin may start it again.
   halt: traderProcedure.input(ZHaltRequest).output(ZHaltResult).mutation(({ ctx, input }) => haltTrading(ctx.deps, { actor: ctx.actor, reason: input.reason })),
   resume: adminProcedure.input(ZResumeRequest).mutation(({ ctx, input }) => resumeTrading(ctx.deps, { actor: ctx.actor, reason: input.reason })),
+  /** Would this order pass risk now, and if not why (reads only). */
+  whatIf: viewerProcedure
+    .input(z.object({ symbol: ZSymbol, side: ZOrderSide, price: amount.optional(), notional: amount.optional(), strategy: z.string().max(64).optional() }))
+    .query(async ({ ctx, input }) => {
+      try {
+        return await whatIfOrder(ctx.deps, input);
+      } catch (e) {
+        if (e instanceof RangeError) throw new TRPCError({ code: 'BAD_REQUEST', message: e.message });
+        throw e;
+      }
+    }),
 });

@@ -5,7 +5,7 @@
 // trades, hit rate, max drawdown, Sharpe; stored as a BacktestRun for the console.
 import type { TBar, TOrderSide, TStrategyConfig, TTimeframe } from '@ai-trader/contracts';
 import { TIMEFRAME_TABLE, type Prisma } from '@ai-trader/db';
-import { applyFill, checkPreTrade, createFeatureEngine, dec, decStr, FEATURE_WARMUP_BARS, targetNotional, toEt, ZERO, type Dec, type PositionState } from '@ai-trader/domain';
+import { applyFill, checkPreTrade, createFeatureEngine, dec, decStr, FEATURE_WARMUP_BARS, inRegularSession, targetNotional, TIMEFRAME_MINUTES, toEt, ZERO, type Dec, type PositionState } from '@ai-trader/domain';
 import type { Deps } from '../ports.ts';
 import { barsPerDay } from './score-bar.ts';
 import { activeModel, buildStrategy, historyNeeded, toConfig, type ActorRef } from './strategies.ts';
@@ -113,7 +113,7 @@ interface Pending { side: TOrderSide; qty: Dec; refPrice: Dec }
 
 function simulate(
   data: { rows: BarRow[]; fromMs: number }, cfg: TStrategyConfig, strategy: ReturnType<typeof buildStrategy>, cash0: Dec,
-  config: Pick<Deps['config'], 'RISK_MAX_POSITION_QTY' | 'RISK_MAX_POSITION_NOTIONAL'>, r: BacktestRequest,
+  config: Pick<Deps['config'], 'RISK_MAX_POSITION_QTY' | 'RISK_MAX_POSITION_NOTIONAL' | 'RISK_MAX_GROSS_EXPOSURE' | 'RISK_MAX_NET_EXPOSURE' | 'RISK_MAX_OPEN_ORDERS' | 'RISK_PRICE_COLLAR_PCT'>, r: BacktestRequest,
 ) {
   const tf = cfg.timeframe;
   const engines = new Map<string, ReturnType<typeof createFeatureEngine>>();
@@ -170,10 +170,16 @@ function simulate(
       // This symbol's own order of the previous bar has filled above; orders of other symbols placed on this
       // same timestamp are still working and hold buying power at their reference price, as intents do live.
       const committed = [...pending.values()].filter((p) => p.side === 'BUY').reduce((s, p) => s.plus(p.qty.times(p.refPrice)), ZERO);
+      const exposure = [...positions].reduce((e, [s, p]) => e.plus(p.qty.times(last.get(s) ?? p.avgCost).abs()), ZERO).plus(committed);
       const decision = checkPreTrade({
         state: 'ACTIVE', side: d.side, price: dec(b.close), positionQty: pos(b.symbol).qty, dataStale: false,
-        buyingPower: cash.minus(committed),
-        limits: { orderNotional: size.notional, maxPositionQty: dec(config.RISK_MAX_POSITION_QTY), maxPositionNotional: dec(config.RISK_MAX_POSITION_NOTIONAL) },
+        buyingPower: cash.minus(committed), marketOpen: inRegularSession(b.ts, tf === '1d' ? 1 : TIMEFRAME_MINUTES[tf]),
+        exposure: { gross: exposure, net: exposure }, openOrders: pending.size, lastPrice: dec(b.close),
+        limits: {
+          orderNotional: size.notional, maxPositionQty: dec(config.RISK_MAX_POSITION_QTY), maxPositionNotional: dec(config.RISK_MAX_POSITION_NOTIONAL),
+          maxGrossExposure: dec(config.RISK_MAX_GROSS_EXPOSURE), maxNetExposure: dec(config.RISK_MAX_NET_EXPOSURE), maxOpenOrders: config.RISK_MAX_OPEN_ORDERS,
+          priceCollarPct: config.RISK_PRICE_COLLAR_PCT,
+        },
       });
       if (decision.ok) pending.set(b.symbol, { side: d.side, qty: decision.qty, refPrice: dec(b.close) });
       else if (!decision.ok) denied[decision.code] = (denied[decision.code] ?? 0) + 1;

@@ -53,4 +53,28 @@ describe('checkPreTrade', () => {
   it('denies an order smaller than one share', () => {
     expect(checkPreTrade({ ...base, price: dec(20_000) })).toMatchObject({ ok: false, code: 'ORDER_TOO_SMALL' });
   });
+
+  describe('every OrderDenied code, with its sentence', () => {
+    const limits = { ...base.limits, maxGrossExposure: dec(100_000), maxNetExposure: dec(80_000), maxOpenOrders: 5, maxOrdersPerMinute: 10, priceCollarPct: 2 };
+    const full = { ...base, limits, marketOpen: true, tradable: true, lastPrice: dec('600'), exposure: { gross: dec(0), net: dec(0) }, openOrders: 0, ordersLastMinute: 0, duplicate: false };
+    const cases: [string, Partial<typeof full>, string][] = [
+      ['MARKET_CLOSED', { marketOpen: false }, 'the market is closed: a market order would wait for the open at an unknown price'],
+      ['MAX_ORDERS_PER_MINUTE', { ordersLastMinute: 10 }, '10 orders in the last minute, limit 10: a runaway loop is stopped here'],
+      ['SYMBOL_NOT_TRADABLE', { tradable: false }, 'the broker does not allow trading this symbol'],
+      ['PRICE_COLLAR', { lastPrice: dec('580') }, 'reference price 600.25 is 3.49 % from the last price 580, collar 2 %'],
+      ['DUPLICATE_SIGNAL', { duplicate: true }, 'this strategy already has a working BUY for this symbol'],
+      ['MAX_GROSS_EXPOSURE', { exposure: { gross: dec(95_000), net: dec(0) } }, 'gross exposure would be 104604.00, limit 100000.00'],
+      ['MAX_NET_EXPOSURE', { exposure: { gross: dec(0), net: dec(75_000) } }, 'net exposure would be 84604.00, limit 80000.00'],
+      ['MAX_OPEN_ORDERS', { openOrders: 5 }, '5 orders already working, limit 5'],
+    ];
+    it.each(cases)('%s', (code, patch, message) => {
+      expect(checkPreTrade({ ...full, ...patch })).toEqual({ ok: false, code, message });
+    });
+    it('passes when every limit holds, and exits are not blocked by entry limits', () => {
+      expect(checkPreTrade(full)).toMatchObject({ ok: true, isEntry: true });
+      const exit = { ...full, side: 'SELL' as const, positionQty: dec(3), lastPrice: dec('1'), tradable: false, duplicate: true, openOrders: 99, exposure: { gross: dec(1e9), net: dec(1e9) } };
+      expect(checkPreTrade(exit)).toMatchObject({ ok: true, isEntry: false });
+      expect(checkPreTrade({ ...exit, marketOpen: false })).toMatchObject({ ok: false, code: 'MARKET_CLOSED' });
+    });
+  });
 });

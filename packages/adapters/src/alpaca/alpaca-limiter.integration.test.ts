@@ -1,0 +1,101 @@
+// The Alpaca request limit in real Redis: two clients (standing for two processes) share one account's limit and
+// never exceed it in any window at the server (run here at 10 per second to keep the test short); a 200-a-minute
+// burst is granted at once and the next request told to wait about a minute; a 429's pause holds everyone off.
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { pino } from 'pino';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { startFakeAlpaca, type FakeAlpaca } from '../testing/fake-alpaca.ts';
+import { AlpacaLimiter, alpacaKeyHash, alpacaKeys } from './alpaca-limiter.ts';
+import { AlpacaRest } from './alpaca-rest.ts';
+
+const KEY = `PK${randomBytes(8).toString('hex').toUpperCase()}`;
+const SECRET = `sk-${randomBytes(16).toString('hex')}`;
+const prefix = `t-alpacalim-${randomBytes(4).toString('hex')}`;
+const lines: string[] = [];
+const logger = pino({ level: 'debug' }, { write: (s: string) => void lines.push(s) });
+const redisUrl = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const connections: Redis[] = [];
+const connect = () => {
+  const r = new Redis(redisUrl);
+  connections.push(r);
+  return r;
+};
+let fake: FakeAlpaca | undefined;
+afterEach(async () => {
+  await fake?.close();
+  fake = undefined;
+});
+afterAll(async () => {
+  const r = connect();
+  const found = await r.keys(`${prefix}*`);
+  if (found.length) await r.del(...found);
+  await Promise.all(connections.map((c) => c.quit()));
+});
+
+/** Most arrivals in any window [t, t + w) of the sorted times. */
+function busiest(at: number[], w: number): number {
+  let most = 0;
+  for (let i = 0, j = 0; i < at.length; i++) {
+    while (j < at.length && at[j]! < at[i]! + w) j++;
+    most = Math.max(most, j - i);
+  }
+  return most;
+}
+
+describe('AlpacaLimiter', () => {
+  it('two clients of one account together stay within the limit in every window at the server, with no 429', async () => {
+    // The fake enforces the same limit on arrival times and would answer 429 to a request beyond it.
+    fake = await startFakeAlpaca({ keyId: KEY, secretKey: SECRET, rateLimit: { requests: 10, windowMs: 1000 } });
+    const make = () => new AlpacaRest({ baseUrl: fake!.restUrl, keyId: KEY, secretKey: SECRET, redis: connect(), prefix, rateLimit: { requests: 10, windowMs: 1000, marginMs: 50 }, logger });
+    await fetch(`${fake.restUrl}/warm-up`).then((r) => r.text()); // load undici outside the measurement
+    fake.requests.length = 0;
+    const a = make(), b = make();
+    await Promise.all([
+      (async () => { for (let i = 0; i < 15; i++) await a.getClock(); })(),
+      (async () => { for (let i = 0; i < 15; i++) await b.getAccount(); })(),
+    ]);
+    const log = fake.requests;
+    expect(log).toHaveLength(30);
+    expect(log.filter((r) => r.status !== 200)).toEqual([]);
+    const at = log.map((r) => r.at).sort((x, y) => x - y);
+    expect(busiest(at, 1000), `arrivals (ms): ${at.map((t) => Math.round(t - at[0]!)).join(',')}`).toBeLessThanOrEqual(10);
+    expect(at.at(-1)! - at[0]!).toBeGreaterThan(2000); // three windows' worth: paced, not sent at once
+    expect(busiest(at, 200)).toBeGreaterThanOrEqual(5); // …and bursts are allowed within a window
+    expect(await connect().keys(`${prefix}:alpaca:*`)).toEqual([alpacaKeys(prefix, KEY).window]);
+    expect(alpacaKeys(prefix, KEY).window).toBe(`${prefix}:alpaca:rl:${alpacaKeyHash(KEY)}`);
+  });
+
+  it("grants Alpaca's 200 a minute at once, then asks the 201st to wait about a minute", async () => {
+    const limiter = new AlpacaLimiter({ redis: connect(), prefix, keyId: `${KEY}-burst` });
+    const slots = await Promise.all(Array.from({ length: 200 }, () => limiter.acquire()));
+    expect(slots.every((s) => s.kind === 'granted')).toBe(true);
+    expect(Math.max(...slots.map((s) => (s.kind === 'granted' ? s.inWindow : 0)))).toBe(200);
+    const next = await limiter.acquire();
+    expect(next.kind).toBe('wait');
+    expect(next.kind === 'wait' && next.waitMs).toBeGreaterThan(59_000);
+    expect(next.kind === 'wait' && next.waitMs).toBeLessThanOrEqual(61_000);
+  });
+
+  it('a pause (after a 429) holds every client of the account off, then lets them go', async () => {
+    const keyId = `${KEY}-pause`;
+    const one = new AlpacaLimiter({ redis: connect(), prefix, keyId });
+    const two = new AlpacaLimiter({ redis: connect(), prefix, keyId });
+    expect((await two.acquire()).kind).toBe('granted');
+    await one.pause(300);
+    const held = await two.acquire();
+    expect(held.kind).toBe('wait');
+    expect(held.kind === 'wait' && held.waitMs).toBeGreaterThan(250);
+    const began = Date.now();
+    await two.take();
+    expect(Date.now() - began).toBeGreaterThanOrEqual(240);
+  });
+
+  it('rejects a nonsensical limit', () => {
+    expect(() => new AlpacaLimiter({ redis: connections[0]!, prefix, keyId: KEY, limit: 0 })).toThrow('limit must be a positive whole number (got 0)');
+  });
+
+  it('never logs the key id or the secret', () => {
+    expect(lines.filter((l) => l.includes(SECRET) || l.includes(KEY))).toEqual([]);
+  });
+});

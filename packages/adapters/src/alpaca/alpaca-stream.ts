@@ -1,0 +1,241 @@
+// Alpaca's trade_updates WebSocket: authenticate, listen, hand each order event over as a TTradeUpdate. A dropped
+// connection is re-opened with backoff; once listening again, onGap(since) lets the owner repair what was missed.
+import type { TTradeUpdate } from '@ai-trader/contracts';
+import type { Logger } from 'pino';
+import { WebSocket, type RawData } from 'ws';
+import { backoffMs, BACKOFF_BASE_MS, BACKOFF_CAP_MS } from '../polygon/polygon-retry.ts';
+import {
+  AlpacaError, scrubSecrets, snippet, toTradeUpdate, ZAlpacaStreamAuthorization, ZAlpacaStreamError, ZAlpacaStreamListening,
+  ZAlpacaTradeUpdateMessage, type TAlpacaTradeUpdateEvent,
+} from './alpaca-wire.ts';
+
+export interface AlpacaStreamStatus {
+  /** authorized, listening, error (server's), or ours: reconnecting, closed. */
+  status: string;
+  message?: string;
+}
+
+export interface AlpacaStreamOptions {
+  url: string; // ALPACA_STREAM_URL, e.g. wss://paper-api.alpaca.markets/stream
+  keyId: string;
+  secretKey: string;
+  logger: Logger;
+  /** Each order event that changes our books; `raw` is Alpaca's event (position_qty, the order snapshot, …). */
+  onUpdate(update: TTradeUpdate, raw: TAlpacaTradeUpdateEvent): void | Promise<void>;
+  /**
+   * Called once listening again after a reconnect (and on the first connection when `since` is given), with the
+   * broker time of the newest event received before the drop — or, if none was, of when listening first began.
+   * Alpaca does not replay missed events: the owner repairs from REST (AlpacaBroker.tradeUpdatesSince). Events keep
+   * flowing meanwhile, so the repair must be idempotent (it is, by execution id and terminal states).
+   */
+  onGap(sinceIso: string): void | Promise<void>;
+  onStatus?(s: AlpacaStreamStatus): void;
+  /** Repair from this instant on the first connection too (e.g. the last event time persisted before a restart). */
+  since?: string;
+  reconnectBaseMs?: number;
+  reconnectCapMs?: number;
+  /** A ping this often; no pong before the next one means a dead connection (default 20 000 ms). */
+  pingIntervalMs?: number;
+}
+
+const DEDUPE_WINDOW = 5000; // event keys remembered to drop exact repeats
+
+/*
+ * Protocol (docs.alpaca.markets/docs/websocket-streaming; see alpaca-wire.ts): auth with key and secret, then listen to
+ * trade_updates. Paper sends binary frames and other servers text frames: both are decoded as UTF-8 JSON. An
+ * "unauthorized" answer ends the stream for good (reconnecting with wrong keys would only be refused again).
+ */
+export class AlpacaStream {
+  private ws: WebSocket | undefined;
+  private stopped = false;
+  private started = false;
+  private attempt = 0;
+  private listenedBefore = false;
+  private lastEventMs: number | undefined;
+  private firstListenMs: number | undefined;
+  private readonly seen = new Set<string>();
+  private timer: NodeJS.Timeout | undefined;
+  private pinger: NodeJS.Timeout | undefined;
+  private ready: { resolve(): void; reject(e: Error): void } | undefined;
+  private delivered: Promise<void> = Promise.resolve(); // updates go to onUpdate one at a time, in arrival order
+
+  constructor(private readonly o: AlpacaStreamOptions) {
+    if (o.since !== undefined && Number.isNaN(Date.parse(o.since))) throw new RangeError(`since must be an ISO timestamp (got '${o.since}')`);
+  }
+
+  /** Connects; resolves once listening to trade_updates, rejects on unauthorized (AlpacaError 'auth'). While the server
+   *  cannot be reached it keeps retrying with backoff and the promise stays pending. */
+  start(): Promise<void> {
+    if (this.started) throw new Error('AlpacaStream.start() called twice');
+    this.started = true;
+    return new Promise<void>((resolve, reject) => {
+      this.ready = { resolve, reject };
+      this.connect();
+    });
+  }
+
+  /** The broker time of the newest event received (persist it to repair from there after a restart). */
+  lastEventAt(): string | undefined {
+    return this.lastEventMs === undefined ? undefined : new Date(this.lastEventMs).toISOString();
+  }
+
+  /** Stops for good: no reconnect after this. Resolves when the socket is closed. */
+  async close(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    clearInterval(this.pinger);
+    this.settle(new Error('AlpacaStream closed before it was listening'));
+    const ws = this.ws;
+    if (!ws || ws.readyState === WebSocket.CLOSED) return;
+    await new Promise<void>((resolve) => {
+      const force = setTimeout(() => ws.terminate(), 2000);
+      ws.once('close', () => {
+        clearTimeout(force);
+        resolve();
+      });
+      ws.close(1000, 'client closing');
+    });
+  }
+
+  private connect(): void {
+    if (this.stopped) return;
+    const ws = new WebSocket(this.o.url);
+    this.ws = ws;
+    let alive = true;
+    ws.on('open', () => {
+      ws.send(JSON.stringify({ action: 'auth', key: this.o.keyId, secret: this.o.secretKey }));
+      clearInterval(this.pinger);
+      this.pinger = setInterval(() => {
+        // A connection that died without a FIN (NAT timeout, cable) would otherwise never close by itself.
+        if (!alive) return ws.terminate();
+        alive = false;
+        ws.ping();
+      }, this.o.pingIntervalMs ?? 20_000);
+    });
+    ws.on('pong', () => (alive = true));
+    ws.on('message', (data) => this.onFrame(ws, data));
+    // 'close' always follows 'error'; the reconnect decision is made there.
+    ws.on('error', (e) => this.o.logger.warn({ url: this.o.url }, this.clean(`Alpaca stream error: ${e.message}`)));
+    ws.on('close', (code) => this.onClose(ws, code));
+  }
+
+  private onFrame(ws: WebSocket, data: RawData): void {
+    const text = (Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data)).toString('utf8');
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      this.o.logger.warn(`Alpaca stream sent a frame that is not JSON: "${snippet(this.clean(text))}"`);
+      return;
+    }
+    for (const msg of Array.isArray(parsed) ? parsed : [parsed]) this.onMessage(ws, msg);
+  }
+
+  private onMessage(ws: WebSocket, msg: unknown): void {
+    const update = ZAlpacaTradeUpdateMessage.safeParse(msg);
+    if (update.success) return this.onEvent(update.data.data);
+    const auth = ZAlpacaStreamAuthorization.safeParse(msg);
+    if (auth.success) return this.onAuthorization(ws, auth.data.data.status, auth.data.data.action);
+    const listening = ZAlpacaStreamListening.safeParse(msg);
+    if (listening.success) return this.onListening(ws, listening.data.data.streams);
+    const error = ZAlpacaStreamError.safeParse(msg);
+    if (error.success) {
+      this.o.logger.warn(this.clean(`Alpaca stream error message: ${error.data.data.error_message}`));
+      this.o.onStatus?.({ status: 'error', message: this.clean(error.data.data.error_message) });
+      return;
+    }
+    if ((msg as { stream?: unknown } | null)?.stream === 'trade_updates')
+      this.o.logger.warn({ issue: update.error.issues[0]?.message, path: update.error.issues[0]?.path.join('.') }, 'Alpaca stream: malformed trade update skipped');
+  }
+
+  private onAuthorization(ws: WebSocket, status: string, action: string): void {
+    if (status === 'authorized') {
+      this.o.onStatus?.({ status: 'authorized' });
+      ws.send(JSON.stringify({ action: 'listen', data: { streams: ['trade_updates'] } }));
+      return;
+    }
+    // Reconnecting with keys the server refuses would only be refused again, every few seconds, for ever.
+    this.stopped = true;
+    clearInterval(this.pinger);
+    const err = new AlpacaError('auth', `Alpaca stream authorization failed (${status} on ${action}); not reconnecting. Check ALPACA_KEY_ID / ALPACA_SECRET_KEY and that ALPACA_STREAM_URL is the environment of those keys`);
+    this.o.logger.error(err.message);
+    this.o.onStatus?.({ status, message: `on ${action}` });
+    this.settle(err);
+    ws.close(1000, 'unauthorized');
+  }
+
+  private onListening(ws: WebSocket, streams: string[]): void {
+    if (!streams.includes('trade_updates')) {
+      this.o.logger.error({ streams }, 'Alpaca stream did not confirm trade_updates; reconnecting');
+      ws.terminate();
+      return;
+    }
+    this.attempt = 0; // a confirmed listen is a healthy connection: the next drop starts backoff afresh
+    const now = Date.now();
+    this.firstListenMs ??= now;
+    this.o.onStatus?.({ status: 'listening' });
+    const reconnected = this.listenedBefore;
+    this.listenedBefore = true;
+    this.settle();
+    const since = reconnected ? this.lastEventAt() ?? new Date(this.firstListenMs).toISOString() : this.o.since;
+    if (since === undefined) return;
+    this.o.logger.info({ since, reconnected }, 'Alpaca stream listening; asking the owner to repair the gap');
+    Promise.resolve()
+      .then(() => this.o.onGap(since))
+      .catch((e: unknown) => this.o.logger.error({ err: e, since }, 'Alpaca stream: onGap failed; the gap is not repaired'));
+  }
+
+  private onEvent(ev: TAlpacaTradeUpdateEvent): void {
+    const t = Date.parse(ev.timestamp ?? ev.order.updated_at ?? ev.order.created_at);
+    // Newest, not latest-arrived: an event delivered out of order must not move the repair point backwards.
+    if (!Number.isNaN(t) && (this.lastEventMs === undefined || t > this.lastEventMs)) this.lastEventMs = t;
+    const key = `${ev.order.id}|${ev.event}|${ev.execution_id ?? ''}|${ev.order.filled_qty}|${ev.timestamp ?? ''}`;
+    if (this.seen.has(key)) {
+      this.o.logger.debug({ event: ev.event, orderId: ev.order.id }, 'Alpaca stream: repeated event dropped');
+      return;
+    }
+    this.seen.add(key);
+    if (this.seen.size > DEDUPE_WINDOW) this.seen.delete(this.seen.values().next().value!);
+    let update: TTradeUpdate | null;
+    try {
+      update = toTradeUpdate(ev);
+    } catch (e) {
+      this.o.logger.error({ event: ev.event, orderId: ev.order.id, at: ev.timestamp }, this.clean(`Alpaca stream: event skipped: ${(e as Error).message}`));
+      return;
+    }
+    if (!update) {
+      this.o.logger.debug({ event: ev.event, orderId: ev.order.id, status: ev.order.status }, 'Alpaca stream: event without effect on our books');
+      return;
+    }
+    const u = update;
+    // A failing consumer must not take the connection down with it (nor hold up the next update); it is told in the log.
+    this.delivered = this.delivered
+      .then(() => this.o.onUpdate(u, ev))
+      .catch((e: unknown) => this.o.logger.error({ err: e, clientOrderId: u.clientOrderId, event: u.event, at: u.at }, 'Alpaca stream: onUpdate failed'));
+  }
+
+  private onClose(ws: WebSocket, code: number): void {
+    if (ws !== this.ws) return;
+    clearInterval(this.pinger);
+    if (this.stopped) {
+      this.o.onStatus?.({ status: 'closed' });
+      return;
+    }
+    const delayMs = backoffMs(this.attempt++, this.o.reconnectBaseMs ?? BACKOFF_BASE_MS, this.o.reconnectCapMs ?? BACKOFF_CAP_MS);
+    this.o.logger.warn({ code, attempt: this.attempt, delayMs }, `Alpaca stream closed (code ${code}); reconnecting in ${delayMs} ms`);
+    this.o.onStatus?.({ status: 'reconnecting', message: `in ${delayMs} ms` });
+    this.timer = setTimeout(() => this.connect(), delayMs);
+  }
+
+  private settle(err?: Error): void {
+    const r = this.ready;
+    this.ready = undefined;
+    if (!r) return;
+    if (err) r.reject(err);
+    else r.resolve();
+  }
+
+  private clean(text: string): string {
+    return scrubSecrets(text, [this.o.secretKey, this.o.keyId]);
+  }
+}
