@@ -3,8 +3,8 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { pipelineIdle, createRedis, HEARTBEAT_TTL_SECONDS, keys, markFeedActive, markFeedStopped } from '@ai-trader/core';
-import { loadReplay, PolygonStream, runReplay, syntheticBars, type Runtime } from '@ai-trader/adapters';
-import type { TBar } from '@ai-trader/contracts';
+import { AlpacaStream, loadReplay, PolygonStream, runReplay, syntheticBars, type AlpacaBroker, type Runtime } from '@ai-trader/adapters';
+import type { TBar, TTradeUpdate } from '@ai-trader/contracts';
 import { Worker } from 'bullmq';
 import { PROCESSORS, ROLE_QUEUES } from './processors/pipeline.processors.ts';
 
@@ -61,6 +61,9 @@ export async function startPipeline(rt: Runtime, roles: Role[], opts: { feed?: b
   await beat();
   const beatTimer = setInterval(() => void beat().catch((e) => logger.warn({ err: (e as Error).message }, 'heartbeat failed')), 5000);
 
+  // With a real broker, its trade_updates stream feeds portfolio.apply (the sim broker reports fills itself).
+  const brokerStream = roles.includes('broker') && config.BROKER === 'alpaca' ? await startAlpacaStream(rt) : null;
+
   const feedAbort = new AbortController();
   let feedDone: Promise<number> = Promise.resolve(0);
   const stream: { stop?: () => Promise<void> } = {};
@@ -70,6 +73,7 @@ export async function startPipeline(rt: Runtime, roles: Role[], opts: { feed?: b
     feedDone,
     async close() {
       feedAbort.abort();
+      await brokerStream?.close();
       await stream.stop?.();
       await feedDone.catch(() => 0);
       clearInterval(beatTimer);
@@ -84,6 +88,39 @@ export async function startPipeline(rt: Runtime, roles: Role[], opts: { feed?: b
 }
 
 const FRESHNESS_EVERY_MS = 15_000;
+
+/**
+ * Owns Alpaca's trade_updates stream: every update of one of our orders (client_order_id from submitIntent,
+ * "ait-…") becomes a portfolio.apply job (idempotent per execution id); orders placed by hand are logged and
+ * left alone. After a reconnect the gap is repaired from REST. The time of the last event is kept in Redis so
+ * a restarted process asks for what it missed while down.
+ */
+async function startAlpacaStream(rt: Runtime): Promise<{ close(): Promise<void> }> {
+  const { config, logger, jobs, prisma, redis } = rt.deps;
+  const broker = rt.deps.broker as AlpacaBroker;
+  const lastKey = `${config.REDIS_PREFIX}:broker:alpaca:last-event`;
+  const ours = (clientOrderId: string) => clientOrderId.startsWith('ait-');
+  const apply = async (u: TTradeUpdate) => {
+    if (!ours(u.clientOrderId)) return logger.info({ clientOrderId: u.clientOrderId, event: u.event }, 'trade update for an order we did not place: ignored');
+    await jobs.add('portfolio.apply', { update: u });
+    await redis.set(lastKey, u.at ?? new Date().toISOString());
+  };
+  const since = (await redis.get(lastKey)) ?? undefined;
+  const s = new AlpacaStream({
+    url: config.ALPACA_STREAM_URL, keyId: config.ALPACA_KEY_ID!, secretKey: config.ALPACA_SECRET_KEY!, logger,
+    ...(since ? { since } : {}),
+    onUpdate: (u) => apply(u),
+    onGap: async (from) => {
+      const open = await prisma.order.findMany({ where: { status: { in: ['pending_new', 'new', 'partially_filled'] } }, select: { clientOrderId: true } });
+      const missed = await broker.tradeUpdatesSince(from, open.map((o) => o.clientOrderId));
+      logger.info({ since: from, updates: missed.length }, 'trade_updates gap repaired from REST');
+      for (const u of missed) await apply(u);
+    },
+  });
+  await s.start();
+  logger.info({ since: since ?? null }, 'Alpaca trade_updates stream started');
+  return s;
+}
 
 /** Keeps the "feed is delivering" mark (read by the stale-feed watch) while the feed runs; clears it when
  *  the feed ends (replay finished, stopped) — a crash leaves it to expire. */
