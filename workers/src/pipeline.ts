@@ -44,6 +44,13 @@ export async function startPipeline(rt: Runtime, roles: Role[], opts: { feed?: b
     );
   }
 
+  if (roles.includes('risk')) {
+    // Equity snapshots and the circuit breakers (daily loss, drawdown, broker rejects).
+    await rt.queues.queues.get('monitor.breakers')!.upsertJobScheduler(
+      'breakers', { every: FRESHNESS_EVERY_MS },
+      { name: 'monitor.breakers', data: {}, opts: { attempts: 1, removeOnComplete: { count: 50 }, removeOnFail: { count: 200 } } },
+    );
+  }
   if (roles.includes('backfill')) {
     // Partitions ahead and validation of the day's bars, after the close on weekdays (New York time).
     await rt.queues.queues.get('maintenance.daily-data')!.upsertJobScheduler(

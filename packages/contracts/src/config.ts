@@ -73,6 +73,12 @@ export const ZConfig = z
     RISK_MAX_ORDERS_PER_MINUTE: z.coerce.number().int().min(1).max(10_000).default(30),
     /** An entry whose reference price is further than this from the last price is refused (bad tick, stale signal). */
     RISK_PRICE_COLLAR_PCT: z.coerce.number().gt(0).max(100).default(5),
+    /** Circuit breakers: a loss of this much since the New York day's first equity → REDUCING (exits only). */
+    RISK_DAILY_LOSS_LIMIT: positiveDecimal.default('3000'),
+    /** Equity this far below its peak → HALTED (orders cancelled). */
+    RISK_MAX_DRAWDOWN_PCT: z.coerce.number().gt(0).max(100).default(10),
+    /** This many broker rejects in a row → REDUCING. */
+    RISK_MAX_CONSECUTIVE_REJECTS: z.coerce.number().int().min(1).max(1000).default(5),
     SIM_STARTING_CASH: positiveDecimal.default('100000'),
 
     DEMO_ADMIN_EMAIL: z.string().email().default('admin@example.com'),

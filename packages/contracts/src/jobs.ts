@@ -45,6 +45,10 @@ export const JOBS = {
     payload: z.object({ date: ZDay.optional() }),
     id: (p: { date?: string | undefined }) => `daily-data-${p.date ?? 'last'}-${Date.now()}`,
   },
+  'monitor.breakers': {
+    payload: z.object({}),
+    id: () => `breakers-${Date.now()}`, // scheduled (upsertJobScheduler)
+  },
   'monitor.freshness': {
     payload: z.object({}),
     id: () => `freshness-${Date.now()}`, // scheduled (upsertJobScheduler); an ad-hoc run is its own job

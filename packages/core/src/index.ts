@@ -30,3 +30,4 @@ export * from './use-cases/models.ts';
 export * from './use-cases/backtest.ts';
 export * from './use-cases/list-signals.ts';
 export * from './use-cases/scanner.ts';
+export * from './use-cases/breakers.ts';
