@@ -20,7 +20,7 @@ test('strategies page: seeded configs, live signals with reasons, an audited dis
 
   // Enabling without a reason is refused by the server with the reason it needs.
   await rsi.getByRole('button', { name: 'Enable' }).click();
-  await expect(page.getByRole('alert')).toContainText('reason');
+  await expect(page.getByTestId('strategy-error')).toContainText('reason');
   await page.getByLabel(/Reason for a change/).fill('e2e: trying the RSI dip');
   await rsi.getByRole('button', { name: 'Enable' }).click();
   await expect(rsi).toContainText('enabled');

@@ -36,7 +36,7 @@ function StrategyTable({ canAct }: { canAct: boolean }) {
           Reason for a change (audited) <input value={reason} onChange={(e) => setReason(e.target.value)} placeholder="e.g. paused during earnings" />
         </label>
       )}
-      {toggle.error && <p role="alert" className="neg">{toggle.error.data?.validation?.join('; ') ?? toggle.error.message}</p>}
+      {toggle.error && <p role="alert" className="neg" data-testid="strategy-error">{toggle.error.data?.validation?.join('; ') ?? toggle.error.message}</p>}
       <table data-testid="strategies">
         <thead><tr><th>Name</th><th>Kind</th><th>Trades</th><th>Timeframe</th><th>Sizing</th><th>Parameters</th><th>Version</th><th>State</th></tr></thead>
         <tbody>
