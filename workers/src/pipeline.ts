@@ -44,6 +44,13 @@ export async function startPipeline(rt: Runtime, roles: Role[], opts: { feed?: b
     );
   }
 
+  if (roles.includes('broker')) {
+    // Reconciliation with the broker: at start (the scheduler's first run is immediate) and every 30 s.
+    await rt.queues.queues.get('monitor.reconcile')!.upsertJobScheduler(
+      'reconcile', { every: 30_000, immediately: true },
+      { name: 'monitor.reconcile', data: {}, opts: { attempts: 1, removeOnComplete: { count: 50 }, removeOnFail: { count: 200 } } },
+    );
+  }
   if (roles.includes('risk')) {
     // Equity snapshots and the circuit breakers (daily loss, drawdown, broker rejects).
     await rt.queues.queues.get('monitor.breakers')!.upsertJobScheduler(

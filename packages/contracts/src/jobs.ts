@@ -49,6 +49,10 @@ export const JOBS = {
     payload: z.object({}),
     id: () => `breakers-${Date.now()}`, // scheduled (upsertJobScheduler)
   },
+  'monitor.reconcile': {
+    payload: z.object({}),
+    id: () => `reconcile-${Date.now()}`, // scheduled (upsertJobScheduler) and once at start
+  },
   'monitor.freshness': {
     payload: z.object({}),
     id: () => `freshness-${Date.now()}`, // scheduled (upsertJobScheduler); an ad-hoc run is its own job

@@ -31,3 +31,4 @@ export * from './use-cases/backtest.ts';
 export * from './use-cases/list-signals.ts';
 export * from './use-cases/scanner.ts';
 export * from './use-cases/breakers.ts';
+export * from './use-cases/reconcile.ts';

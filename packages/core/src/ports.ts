@@ -41,6 +41,10 @@ export interface BrokerPort {
   marketClock?(): Promise<{ isOpen: boolean; nextOpen: string | null; nextClose: string | null }>;
   /** Whether the broker lets us trade the symbol, where it can tell. */
   isTradable?(symbol: string): Promise<boolean>;
+  /** What the broker holds, where it can tell (reconciliation compares it with our books). */
+  positions?(): Promise<{ symbol: string; qty: string }[]>;
+  /** Trade updates since a time for the given orders (reconciliation replays what our books missed). */
+  tradeUpdatesSince?(sinceIso: string, clientOrderIds: readonly string[]): Promise<TTradeUpdate[]>;
   /** Only brokers that simulate a market: match open orders against a new bar. */
   onMarketBar?(bar: TBar): Promise<TTradeUpdate[]>;
 }
