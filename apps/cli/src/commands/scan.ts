@@ -5,8 +5,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ZScannerConfig, ZScannerLayer, type TScannerConfig, type TScannerRunDetail } from '@ai-trader/contracts';
 import { etOffsetMinutes } from '@ai-trader/domain';
+import { ConfigFileError, parseYamlConfig } from '@ai-trader/adapters';
 import type { Command } from 'commander';
-import { isMap, isNode, isScalar, LineCounter, parseDocument, type Document } from 'yaml';
 import { runScanner, ScannerRunError } from '@ai-trader/core';
 import { CliError, type CliContext } from '../context.ts';
 
@@ -15,36 +15,12 @@ export const DEFAULT_SCANNER_CONFIG = path.resolve(import.meta.dirname, '../../.
 /** Reads and validates a scanner YAML file; any problem is a CliError (exit 2) naming file:line:column. */
 export function loadScannerConfig(file: string): TScannerConfig {
   if (!existsSync(file)) throw new CliError(`${file}: no such file`, 2);
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(readFileSync(file, 'utf8'), { lineCounter, prettyErrors: false });
-  const err = doc.errors[0];
-  if (err) {
-    const { line, col } = lineCounter.linePos(err.pos[0]);
-    throw new CliError(`${file}:${line}:${col}: not valid YAML: ${err.message.split('\n')[0]}`, 2);
+  try {
+    return parseYamlConfig(readFileSync(file, 'utf8'), file, ZScannerConfig);
+  } catch (e) {
+    if (e instanceof ConfigFileError) throw new CliError(e.message, 2);
+    throw e;
   }
-  const parsed = ZScannerConfig.safeParse(doc.toJS() ?? {});
-  if (parsed.success) return parsed.data;
-  const [issue, ...more] = parsed.error.issues;
-  const keys = issue!.path.map((k) => (typeof k === 'symbol' ? String(k) : k));
-  const unknownKey = issue!.code === 'unrecognized_keys' ? issue!.keys[0] : undefined;
-  const at = positionOf(doc, keys, unknownKey);
-  const pos = at === null ? '' : (({ line, col }) => `:${line}:${col}`)(lineCounter.linePos(at));
-  const where = [...keys, ...(unknownKey ? [unknownKey] : [])].join('.') || '(top level)';
-  throw new CliError(`${file}${pos}: ${where}: ${issue!.message}${more.length ? ` (and ${more.length} more problem${more.length > 1 ? 's' : ''})` : ''}`, 2);
-}
-
-/** Offset of the node at `keys` (or of its key `unknownKey`), else of the nearest enclosing node that exists. */
-function positionOf(doc: Document, keys: (string | number)[], unknownKey?: string): number | null {
-  for (let n = keys.length; n >= 0; n--) {
-    const node: unknown = n === 0 ? doc.contents : doc.getIn(keys.slice(0, n), true);
-    if (!isNode(node) || !node.range) continue;
-    if (unknownKey && n === keys.length && isMap(node)) {
-      const pair = node.items.find((p) => isScalar(p.key) && p.key.value === unknownKey);
-      if (pair && isScalar(pair.key) && pair.key.range) return pair.key.range[0];
-    }
-    return node.range[0];
-  }
-  return null;
 }
 
 /** A New York date means "after that day's sessions" (20:00 New York time); an ISO instant is taken as it is. */

@@ -33,6 +33,6 @@ describe('parseYamlConfig', () => {
   });
   it('names the line of a YAML syntax error and of a duplicate key', () => {
     expect(() => parseYamlConfig('strategies:\n  - name: [oops\n', 'f.yaml', ZStrategiesFile)).toThrow(/^f\.yaml:\d+:\d+: /);
-    expect(() => parseYamlConfig('strategies: []\nstrategies: []\n', 'f.yaml', ZStrategiesFile)).toThrow(/^f\.yaml:2:1: Map keys must be unique/);
+    expect(() => parseYamlConfig('strategies: []\nstrategies: []\n', 'f.yaml', ZStrategiesFile)).toThrow(/^f\.yaml:2:1: not valid YAML: Map keys must be unique/);
   });
 });

@@ -1,6 +1,6 @@
 // Operator-written YAML files (strategies, scanner, job definitions): parsed and validated with a zod schema,
 // and every problem reported as `file:line:column: what is wrong` — a bad file is refused whole, never half-used.
-import { isNode, LineCounter, parseDocument, type Node } from 'yaml';
+import { isMap, isNode, isScalar, LineCounter, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
 
 export class ConfigFileError extends Error {
@@ -17,26 +17,34 @@ export class ConfigFileError extends Error {
 export function parseYamlConfig<S extends z.ZodType>(text: string, file: string, schema: S): z.infer<S> {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
-  const at = (offset: number) => lines.linePos(offset);
-  if (doc.errors.length)
-    throw new ConfigFileError(file, doc.errors.map((e) => ({ ...at(e.pos[0]), column: at(e.pos[0]).col, message: e.message.split('\n')[0]! })));
-  const parsed = schema.safeParse(doc.toJS());
+  const at = (offset: number) => {
+    const p = lines.linePos(offset);
+    return { line: p.line, column: p.col };
+  };
+  if (doc.errors.length) throw new ConfigFileError(file, doc.errors.map((e) => ({ ...at(e.pos[0]), message: `not valid YAML: ${e.message.split('\n')[0]}` })));
+  const parsed = schema.safeParse(doc.toJS() ?? {});
   if (parsed.success) return parsed.data;
   throw new ConfigFileError(
     file,
     parsed.error.issues.map((i) => {
-      // The deepest node of the issue's path that exists in the file: the key's value, or its parent.
-      let node: unknown = doc.contents;
-      for (let k = i.path.length; k >= 0 && node; k--) {
-        const n = doc.getIn(i.path.slice(0, k) as (string | number)[], true);
-        if (isNode(n)) {
-          node = n;
-          break;
-        }
-      }
-      const range = isNode(node) ? (node as Node).range : null;
-      const pos = at(range?.[0] ?? 0);
-      return { line: pos.line, column: pos.col, message: `${i.path.length ? `${i.path.join('.')}: ` : ''}${i.message}` };
+      const keys = i.path.map((k) => (typeof k === 'symbol' ? String(k) : k));
+      const unknownKey = i.code === 'unrecognized_keys' ? i.keys[0] : undefined;
+      const where = [...keys, ...(unknownKey ? [unknownKey] : [])].join('.');
+      return { ...at(positionOf(doc, keys, unknownKey) ?? 0), message: `${where ? `${where}: ` : ''}${i.message}` };
     }),
   );
+}
+
+/** Offset of the node at `keys` (or of its key `unknownKey`), else of the nearest enclosing node that exists. */
+function positionOf(doc: Document, keys: (string | number)[], unknownKey?: string): number | null {
+  for (let n = keys.length; n >= 0; n--) {
+    const node: unknown = n === 0 ? doc.contents : doc.getIn(keys.slice(0, n), true);
+    if (!isNode(node) || !node.range) continue;
+    if (unknownKey && n === keys.length && isMap(node)) {
+      const pair = node.items.find((p) => isScalar(p.key) && p.key.value === unknownKey);
+      if (pair && isScalar(pair.key) && pair.key.range) return pair.key.range[0];
+    }
+    return node.range[0];
+  }
+  return null;
 }
