@@ -40,13 +40,12 @@ export interface OrderQuestion {
 async function gather(deps: Pick<Deps, 'config' | 'redis' | 'pool' | 'clock' | 'broker'>, tx: Tx, q: OrderQuestion): Promise<PreTradeInput> {
   const c = deps.config;
   const state = (await getTradingState(tx)).state;
-  const [position, account, mine, all, recent] = await Promise.all([
-    tx.position.findUnique({ where: { symbol: q.symbol } }),
-    tx.portfolioAccount.findUnique({ where: { id: 1 } }),
-    workingQty(tx, q.symbol),
-    workingQty(tx, null),
-    tx.orderIntent.count({ where: { createdAt: { gte: new Date(deps.clock.now().getTime() - 60_000) } } }),
-  ]);
+  // One after the other: a transaction is one connection, and pg refuses overlapping queries on it.
+  const position = await tx.position.findUnique({ where: { symbol: q.symbol } });
+  const account = await tx.portfolioAccount.findUnique({ where: { id: 1 } });
+  const mine = await workingQty(tx, q.symbol);
+  const all = await workingQty(tx, null);
+  const recent = await tx.orderIntent.count({ where: { createdAt: { gte: new Date(deps.clock.now().getTime() - 60_000) } } });
   if (!account) throw new Error('portfolio_account is missing: the worker start-up creates it');
   const pending = (rows: typeof mine, side: TOrderSide, f: 'qty' | 'notional') => dec(rows.find((r) => r.side === side)?.[f] ?? '0');
   const held = position ? dec(position.qty.toString()) : ZERO;
