@@ -20,16 +20,18 @@ export interface TestRuntime extends Runtime {
 }
 
 export async function createTestRuntime(name: string, env: Record<string, string> = {}): Promise<TestRuntime> {
-  const db = await createTestDatabase(name);
   const prefix = `t-${name.toLowerCase().replace(/[^a-z0-9]/g, '')}-${randomBytes(4).toString('hex')}`.slice(0, 40);
+  // The environment is checked before the database exists: a bad setting must not leave one behind.
   const config = parseConfig({
-    DATABASE_URL: db.url,
+    DATABASE_URL: 'postgresql://checked-before-use@127.0.0.1/x',
     REDIS_URL: process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379',
     REDIS_PREFIX: prefix,
     REPLAY_DATA_DIR: SHARED_DATA_DIR,
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     ...env,
   });
+  const db = await createTestDatabase(name);
+  config.DATABASE_URL = db.url;
   const rt = createRuntime(config, { name, logger: createLogger({ name, level: config.LOG_LEVEL }), dbPoolSize: 8 });
   await bootstrapBooks(rt.deps);
   let closed = false;
