@@ -49,6 +49,18 @@ export const ZDenyReason = z.enum([
 ]);
 export type TDenyReason = z.infer<typeof ZDenyReason>;
 
+/** Why a broker refused or could not take an order, in words an operator can act on (same causes for every broker). */
+export const ZBrokerCause = z.enum([
+  'insufficient_buying_power', // the account cannot pay for the order
+  'not_tradable', // the asset cannot be traded (inactive, unknown, not shortable)
+  'market_closed', // refused because of the session
+  'position_limit', // the order would take a position beyond the broker's limit
+  'rate_limited', // the broker kept answering 429
+  'broker_down', // the broker could not be reached or kept failing (5xx, network)
+  'rejected', // any other refusal (bad parameters, …)
+]);
+export type TBrokerCause = z.infer<typeof ZBrokerCause>;
+
 /** An event from a broker about one of our orders (sim fills or Alpaca trade_updates), normalised. */
 export const ZTradeUpdate = z.object({
   event: z.enum(['new', 'fill', 'partial_fill', 'canceled', 'rejected', 'expired']),

@@ -1,6 +1,6 @@
 // The ports use-cases talk through. Adapters (sim broker, Alpaca, feeds) implement them; tests wire the
 // real ones (Postgres, Redis, the simulated broker), never mocks.
-import type { TBar, TConfig, TJobName, TJobPayload, TLiveEvent, TOrderSide, TTimeframe, TTradeUpdate } from '@ai-trader/contracts';
+import type { TBar, TBrokerCause, TConfig, TJobName, TJobPayload, TLiveEvent, TOrderSide, TTimeframe, TTradeUpdate } from '@ai-trader/contracts';
 import type { Db, PgPool } from '@ai-trader/db';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
@@ -16,7 +16,9 @@ export interface SubmitOrderRequest {
 export interface SubmitOrderAck {
   brokerOrderId: string;
   status: 'accepted' | 'rejected';
+  /** For a rejection: the broker's words, and its cause in our terms. */
   reason?: string;
+  cause?: TBrokerCause;
 }
 
 export interface BrokerOpenOrder {

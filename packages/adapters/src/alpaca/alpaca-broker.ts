@@ -1,6 +1,6 @@
 // The Alpaca (paper) broker behind BrokerPort: market orders by client_order_id, cancel-all that reports only what
 // Alpaca confirms cancelled, open orders, and what the emergency controls and gap repair need beyond the port.
-import type { TTradeUpdate } from '@ai-trader/contracts';
+import type { TBrokerCause, TTradeUpdate } from '@ai-trader/contracts';
 import type { BrokerOpenOrder, BrokerPort, SubmitOrderAck, SubmitOrderRequest } from '@ai-trader/core';
 import type { Logger } from 'pino';
 import type { AlpacaRest } from './alpaca-rest.ts';
@@ -76,13 +76,13 @@ export class AlpacaBroker implements BrokerPort {
       const order = await this.rest.submitOrder({
         client_order_id: req.clientOrderId, symbol: req.symbol, qty: req.qty, side: fromSide(req.side), type: 'market', time_in_force: this.o.timeInForce ?? 'day',
       });
-      if (toOrderStatus(order) === 'rejected') return { brokerOrderId: order.id, status: 'rejected', reason: 'rejected: Alpaca rejected the order after accepting it (status rejected)' };
+      if (toOrderStatus(order) === 'rejected') return { brokerOrderId: order.id, status: 'rejected', cause: 'rejected', reason: 'rejected: Alpaca rejected the order after accepting it (status rejected)' };
       return { brokerOrderId: order.id, status: 'accepted' };
     } catch (e) {
       if (!(e instanceof AlpacaError) || !e.isOrderRefusal) throw e;
       this.logger.warn({ clientOrderId: req.clientOrderId, symbol: req.symbol, kind: e.kind }, `order refused by Alpaca: ${e.message}`);
       // A refused POST creates no order at Alpaca; the port wants an id all the same, and orders.brokerOrderId is unique.
-      return { brokerOrderId: `refused:${req.clientOrderId}`, status: 'rejected', reason: `${e.kind}: ${e.detail.brokerMessage ?? e.message}` };
+      return { brokerOrderId: `refused:${req.clientOrderId}`, status: 'rejected', cause: e.kind as TBrokerCause, reason: `${e.kind}: ${e.detail.brokerMessage ?? e.message}` };
     }
   }
 
