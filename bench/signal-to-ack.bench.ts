@@ -70,7 +70,7 @@ try {
   for (let end = Date.now() + 60_000; (await p.order.count()) < created.size && Date.now() < end; ) await new Promise((r) => setTimeout(r, 100));
   await pipeline.close();
   const orders = await p.order.findMany({ include: { intent: { include: { riskDecision: true } } } });
-  const ours = orders.map((o) => o.createdAt.getTime() - created.get(o.intent.riskDecision.signalId)!);
+  const ours = orders.map((o) => o.submittedAt!.getTime() - created.get(o.intent.riskDecision.signalId)!); // submittedAt: taken when the broker's ack is back
   const denied = await p.riskDecision.count({ where: { outcome: 'DENIED' } });
   const one = await rawHop(rt, 1);
   const two = await rawHop(rt, 2);

@@ -14,7 +14,7 @@ export const PROCESSORS: { [N in TJobName]: (deps: Deps, job: Job) => Promise<un
   'ingest.bars': (deps, job) => ingestBar(deps, parse('ingest.bars', job).bar),
   'scoring.score': (deps, job) => scoreBar(deps, parse('scoring.score', job)),
   'risk.check': (deps, job) => checkRisk(deps, parse('risk.check', job)).then((d) => ({ outcome: d.outcome, reasonCode: d.reasonCode })),
-  'execution.submit': (deps, job) => submitIntent(deps, parse('execution.submit', job)),
+  'execution.submit': (deps, job) => submitIntent(deps, parse('execution.submit', job), { isLastAttempt: job.attemptsMade + 1 >= (job.opts.attempts ?? 1) }),
   'broker.sim-match': (deps, job) => driveSimulatedMarket(deps, parse('broker.sim-match', job)),
   'portfolio.apply': (deps, job) => applyTradeUpdate(deps, parse('portfolio.apply', job).update),
   'backfill.chunk': async (deps, job) => {

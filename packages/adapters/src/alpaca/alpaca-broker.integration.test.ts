@@ -60,9 +60,9 @@ describe('AlpacaBroker as BrokerPort', () => {
 
   it('acks a refusal as rejected with its cause; no order exists at the broker', async () => {
     const { broker } = await setup({ cash: '100', assets: [{ symbol: 'HALTD', tradable: false }] });
-    expect(await broker.submitOrder(order('ait-r1'))).toEqual({ brokerOrderId: 'refused:ait-r1', status: 'rejected', reason: 'insufficient_buying_power: insufficient buying power' });
-    expect(await broker.submitOrder(order('ait-r2', '1', 'HALTD'))).toEqual({ brokerOrderId: 'refused:ait-r2', status: 'rejected', reason: 'not_tradable: asset "HALTD" is not tradable' });
-    expect(await broker.submitOrder(order('ait-r3', '1', 'AAPL', 'SELL'))).toMatchObject({ status: 'rejected', reason: 'rejected: insufficient qty available for order (requested: 1, available: 0)' });
+    expect(await broker.submitOrder(order('ait-r1'))).toEqual({ brokerOrderId: 'refused:ait-r1', status: 'rejected', cause: 'insufficient_buying_power', reason: 'insufficient_buying_power: insufficient buying power' });
+    expect(await broker.submitOrder(order('ait-r2', '1', 'HALTD'))).toEqual({ brokerOrderId: 'refused:ait-r2', status: 'rejected', cause: 'not_tradable', reason: 'not_tradable: asset "HALTD" is not tradable' });
+    expect(await broker.submitOrder(order('ait-r3', '1', 'AAPL', 'SELL'))).toMatchObject({ status: 'rejected', cause: 'rejected', reason: 'rejected: insufficient qty available for order (requested: 1, available: 0)' });
     expect(fake!.orders()).toEqual([]);
   });
 
@@ -213,6 +213,46 @@ describe('AlpacaBroker through our books (Postgres)', () => {
     expect(await p.fill.count()).toBe(3);
     const queued = await rt.queues.queues.get('portfolio.apply')!.getJobs(['waiting']);
     expect(queued.map((j) => j.id)).toContain(`trade-${o2.brokerOrderId}@5`);
+  });
+});
+
+describe('broker failures on our orders (Postgres)', () => {
+  let rt: TestRuntime | undefined;
+  afterEach(async () => rt?.cleanup());
+
+  it('a refusal is a rejected order with its cause; a broker that stays down fails the intent on the last attempt, with its cause', async () => {
+    rt = await createTestRuntime('alpacafail');
+    const { broker } = await setup({ cash: '1000', prices: { SPY: '600' }, assets: [{ symbol: 'HALTD', tradable: false }] }, { redis: rt.deps.redis, prefix: rt.config.REDIS_PREFIX, maxRetries: 1 });
+    const deps: Deps = { ...rt.deps, broker, logger };
+    const p = deps.prisma;
+    let n = 0;
+    const intent = async (symbol: string, qty: string) => {
+      const s = await p.signal.create({ data: { strategy: `test-${++n}`, symbol, barTs: new Date('2025-06-04T14:00:00Z'), side: 'BUY', price: '600', detail: {} } });
+      const d = await p.riskDecision.create({
+        data: { signalId: s.id, outcome: 'APPROVED', message: 'test', intent: { create: { symbol, side: 'BUY', qty, refPrice: '600', isEntry: true } } },
+        include: { intent: true },
+      });
+      return d.intent!.id;
+    };
+    const poor = await intent('SPY', '5'); // 3000 > cash 1000
+    expect(await submitIntent(deps, { intentId: poor })).toBe('rejected');
+    expect(await p.order.findUniqueOrThrow({ where: { intentId: poor } })).toMatchObject({ status: 'rejected', rejectCause: 'insufficient_buying_power' });
+    const halted = await intent('HALTD', '1');
+    expect(await submitIntent(deps, { intentId: halted })).toBe('rejected');
+    expect(await p.order.findUniqueOrThrow({ where: { intentId: halted } })).toMatchObject({ status: 'rejected', rejectCause: 'not_tradable' });
+
+    const down = await intent('SPY', '1');
+    fake!.faults.failNext(4, { method: 'POST' });
+    // Not the last attempt: thrown for the queue to retry, nothing written.
+    await expect(submitIntent(deps, { intentId: down })).rejects.toMatchObject({ kind: 'broker_down' });
+    expect(await p.orderIntent.findUniqueOrThrow({ where: { id: down } })).toMatchObject({ status: 'PENDING', failCause: null });
+    // The last attempt: FAILED with the cause, logged to the orders log; a later run changes nothing.
+    expect(await submitIntent(deps, { intentId: down }, { isLastAttempt: true })).toBe('failed');
+    expect(await p.orderIntent.findUniqueOrThrow({ where: { id: down } })).toMatchObject({ status: 'FAILED', failCause: 'broker_down' });
+    expect(await submitIntent(deps, { intentId: down })).toBe('failed');
+    expect(await p.order.count({ where: { intentId: down } })).toBe(0);
+    expect(lines.some((l) => l.includes('"category":"orders"') && l.includes('"cause":"broker_down"'))).toBe(true);
+    expect(lines.some((l) => l.includes('"category":"orders"') && l.includes('"cause":"not_tradable"'))).toBe(true);
   });
 });
 

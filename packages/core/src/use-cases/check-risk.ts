@@ -1,29 +1,50 @@
 // The risk decision for one signal: APPROVED with an OrderIntent (same transaction, the outbox), or
 // DENIED with a reason code. Idempotent: a signal is decided once; a retry re-sends an approved intent.
 // `whatIfOrder` asks the same question for an order someone is considering, without writing anything.
-import type { TDenyReason, TJobPayload, TOrderSide, TTimeframe } from '@ai-trader/contracts';
+import type { TDenyReason, TJobPayload, TOrderSide, TTimeframe, TTradingState } from '@ai-trader/contracts';
 import { checkPreTrade, dec, decStr, inRegularSession, TIMEFRAME_MINUTES, ZERO, type PreTradeDecision, type PreTradeInput } from '@ai-trader/domain';
-import type { Prisma } from '@ai-trader/db';
+import { withTransaction, type PgClient } from '@ai-trader/db';
 import { UnrecoverableError } from 'bullmq';
 import { latestCloses } from '../infra/latest-bars.ts';
 import type { Deps } from '../ports.ts';
 import { isSymbolStale } from './freshness.ts';
-import { getTradingState } from './trading-state.ts';
 
-type Tx = Prisma.TransactionClient;
-
-/** Working exposure per side for a symbol: approved-but-unsent intents plus unfilled order remainder. */
-async function workingQty(tx: Tx, symbol: string | null): Promise<{ side: TOrderSide; qty: string; notional: string; n: number }[]> {
-  return tx.$queryRaw`
-    SELECT i.side::text AS side,
-           COALESCE(SUM(COALESCE(o.qty - o."filledQty", i.qty)), 0)::text AS qty,
-           COALESCE(SUM(COALESCE(o.qty - o."filledQty", i.qty) * i."refPrice"), 0)::text AS notional,
-           count(*)::int AS n
+/** Orders still working, one row each: approved intents not yet sent, and sent orders with an unfilled
+ *  remainder. Two indexed halves (intents by status, orders by status) instead of one OR over a join. */
+const WORKING = `
+  SELECT i.id, i.symbol, i.side::text AS side, i.qty AS rem, i."refPrice" AS px, i."riskDecisionId"
     FROM order_intents i
-    LEFT JOIN orders o ON o."intentId" = i.id
-    WHERE (${symbol}::text IS NULL OR i.symbol = ${symbol})
-      AND ((o.id IS NULL AND i.status = 'PENDING') OR o.status IN ('pending_new', 'new', 'partially_filled'))
-    GROUP BY i.side`;
+   WHERE i.status = 'PENDING' AND NOT EXISTS (SELECT 1 FROM orders o WHERE o."intentId" = i.id)
+  UNION ALL
+  SELECT i.id, i.symbol, i.side::text, o.qty - o."filledQty", i."refPrice", i."riskDecisionId"
+    FROM orders o JOIN order_intents i ON i.id = o."intentId"
+   WHERE o.status IN ('pending_new', 'new', 'partially_filled')`;
+
+/** Every fact from Postgres in one round trip ($1 symbol, $2 start of the order-rate minute, $3 strategy or null). */
+const FACTS = `
+  WITH working AS (${WORKING})
+  SELECT (SELECT state::text FROM trading_state WHERE id = 1) AS state,
+         (SELECT cash::text FROM portfolio_account WHERE id = 1) AS cash,
+         (SELECT count(*) FROM order_intents WHERE "createdAt" >= $2)::int AS recent,
+         (SELECT coalesce(json_agg(json_build_object('symbol', symbol, 'qty', qty::text, 'avgCost', "avgCost"::text)), '[]'::json)
+            FROM positions WHERE qty <> 0 OR symbol = $1) AS positions,
+         (SELECT count(*) FROM working)::int AS "openOrders",
+         (SELECT coalesce(sum(rem * px), 0)::text FROM working WHERE side = 'BUY') AS "buyNotional",
+         (SELECT coalesce(sum(rem), 0)::text FROM working WHERE side = 'BUY' AND symbol = $1) AS "buyQtyHere",
+         (SELECT coalesce(sum(rem), 0)::text FROM working WHERE side = 'SELL' AND symbol = $1) AS "sellQtyHere",
+         (SELECT count(*) FROM working w JOIN risk_decisions d ON d.id = w."riskDecisionId" JOIN signals s ON s.id = d."signalId"
+           WHERE $3::text IS NOT NULL AND w.symbol = $1 AND w.side = 'BUY' AND s.strategy = $3)::int AS duplicates`;
+
+interface FactsRow {
+  state: TTradingState | null;
+  cash: string | null;
+  recent: number;
+  positions: { symbol: string; qty: string; avgCost: string }[];
+  openOrders: number;
+  buyNotional: string;
+  buyQtyHere: string;
+  sellQtyHere: string;
+  duplicates: number;
 }
 
 export interface OrderQuestion {
@@ -36,51 +57,46 @@ export interface OrderQuestion {
   targetNotional?: string | null; // the strategy's sizing; else ORDER_NOTIONAL
 }
 
-/** Every fact the pre-trade checks need, read in the caller's transaction. */
-async function gather(deps: Pick<Deps, 'config' | 'redis' | 'pool' | 'clock' | 'broker'>, tx: Tx, q: OrderQuestion): Promise<PreTradeInput> {
+/** Every fact the pre-trade checks need: Postgres in the caller's transaction (one query), Redis and the broker beside it. */
+async function gather(deps: Pick<Deps, 'config' | 'redis' | 'pool' | 'clock' | 'broker'>, client: PgClient, q: OrderQuestion): Promise<PreTradeInput> {
   const c = deps.config;
-  const state = (await getTradingState(tx)).state;
-  // One after the other: a transaction is one connection, and pg refuses overlapping queries on it.
-  const position = await tx.position.findUnique({ where: { symbol: q.symbol } });
-  const account = await tx.portfolioAccount.findUnique({ where: { id: 1 } });
-  const mine = await workingQty(tx, q.symbol);
-  const all = await workingQty(tx, null);
-  const recent = await tx.orderIntent.count({ where: { createdAt: { gte: new Date(deps.clock.now().getTime() - 60_000) } } });
-  if (!account) throw new Error('portfolio_account is missing: the worker start-up creates it');
-  const pending = (rows: typeof mine, side: TOrderSide, f: 'qty' | 'notional') => dec(rows.find((r) => r.side === side)?.[f] ?? '0');
-  const held = position ? dec(position.qty.toString()) : ZERO;
+  const tf = q.timeframe ?? '5m';
+  const { rows } = await client.query<FactsRow>(FACTS, [q.symbol, new Date(deps.clock.now().getTime() - 60_000), q.side === 'BUY' ? (q.strategy ?? null) : null]);
+  const f = rows[0]!;
+  if (!f.state) throw new Error('trading_state row is missing: run the migrations (npm run db:migrate)');
+  if (f.cash === null) throw new Error('portfolio_account is missing: the worker start-up creates it');
+  const at = q.barTs ?? deps.clock.now();
+  const [last, stale, clock, tradable] = await Promise.all([
+    latestCloses(deps, [...new Set([q.symbol, ...f.positions.map((p) => p.symbol)])], tf),
+    // Only entries care: an exit must stay possible when data stops.
+    q.side === 'BUY' ? isSymbolStale(deps, q.symbol, tf) : false,
+    deps.broker.marketClock ? deps.broker.marketClock() : null,
+    deps.broker.isTradable ? deps.broker.isTradable(q.symbol) : true,
+  ]);
   // Exposure: every position at its last price plus working entries at their reference price.
-  const positions = await tx.position.findMany({ where: { qty: { not: 0 } } });
-  const last = await latestCloses(deps, [...new Set([q.symbol, ...positions.map((p) => p.symbol)])], q.timeframe ?? '5m');
   let gross = ZERO, net = ZERO;
-  for (const p of positions) {
-    const v = dec(p.qty.toString()).times(last.get(p.symbol) ?? p.avgCost.toString());
+  for (const p of f.positions) {
+    const v = dec(p.qty).times(last.get(p.symbol) ?? p.avgCost);
     gross = gross.plus(v.abs());
     net = net.plus(v);
   }
-  gross = gross.plus(pending(all, 'BUY', 'notional'));
-  net = net.plus(pending(all, 'BUY', 'notional'));
-  const duplicate = q.side === 'BUY' && q.strategy !== undefined && (await tx.$queryRaw<{ n: number }[]>`
-    SELECT count(*)::int AS n FROM order_intents i JOIN risk_decisions d ON d.id = i."riskDecisionId" JOIN signals s ON s.id = d."signalId"
-    LEFT JOIN orders o ON o."intentId" = i.id
-    WHERE i.symbol = ${q.symbol} AND i.side = 'BUY' AND s.strategy = ${q.strategy}
-      AND ((o.id IS NULL AND i.status = 'PENDING') OR o.status IN ('pending_new', 'new', 'partially_filled'))`)[0]!.n > 0;
-  const at = q.barTs ?? deps.clock.now();
-  const clock = deps.broker.marketClock ? await deps.broker.marketClock() : null;
-  const marketOpen = clock ? clock.isOpen : inRegularSession(at, q.timeframe === '1d' ? 1 : TIMEFRAME_MINUTES[q.timeframe ?? '5m']);
-  const tradable = deps.broker.isTradable ? await deps.broker.isTradable(q.symbol) : true;
+  const buyNotional = dec(f.buyNotional);
+  gross = gross.plus(buyNotional);
+  net = net.plus(buyNotional);
+  const held = dec(f.positions.find((p) => p.symbol === q.symbol)?.qty ?? '0');
   const lastPx = last.get(q.symbol);
   return {
-    state, side: q.side, price: dec(q.price), marketOpen, tradable,
-    positionQty: q.side === 'BUY' ? held.plus(pending(mine, 'BUY', 'qty')) : held.minus(pending(mine, 'SELL', 'qty')),
-    buyingPower: dec(account.cash.toString()).minus(pending(all, 'BUY', 'notional')),
-    // Only entries care: an exit must stay possible when data stops.
-    dataStale: q.side === 'BUY' && (await isSymbolStale(deps, q.symbol, q.timeframe ?? '5m')),
+    state: f.state, side: q.side, price: dec(q.price),
+    marketOpen: clock ? clock.isOpen : inRegularSession(at, tf === '1d' ? 1 : TIMEFRAME_MINUTES[tf]),
+    tradable,
+    positionQty: q.side === 'BUY' ? held.plus(f.buyQtyHere) : held.minus(f.sellQtyHere),
+    buyingPower: dec(f.cash).minus(buyNotional),
+    dataStale: stale,
     lastPrice: lastPx ? dec(lastPx) : null,
     exposure: { gross, net },
-    openOrders: all.reduce((n, r) => n + r.n, 0),
-    ordersLastMinute: recent,
-    duplicate,
+    openOrders: f.openOrders,
+    ordersLastMinute: f.recent,
+    duplicate: f.duplicates > 0,
     limits: {
       // The strategy's sizing proposes the entry's size; without one (older signals, a what-if), the configured default.
       orderNotional: q.targetNotional != null ? dec(q.targetNotional) : dec(c.ORDER_NOTIONAL),
@@ -91,34 +107,53 @@ async function gather(deps: Pick<Deps, 'config' | 'redis' | 'pool' | 'clock' | '
   };
 }
 
-export async function checkRisk(deps: Deps, p: TJobPayload<'risk.check'>) {
-  const decision = await deps.prisma.$transaction(async (tx) => {
-    const existing = await tx.riskDecision.findUnique({ where: { signalId: p.signalId }, include: { intent: true } });
-    if (existing) return existing;
-    const signal = await tx.signal.findUnique({ where: { id: p.signalId } });
+export interface RiskDecisionResult {
+  id: string;
+  signalId: string;
+  outcome: 'APPROVED' | 'DENIED';
+  reasonCode: TDenyReason | null;
+  message: string;
+  intent: { id: string; status: string } | null;
+}
+
+const DECISION = `
+  SELECT d.id, d."signalId", d.outcome::text AS outcome, d."reasonCode", d.message, i.id AS "intentId", i.status::text AS "intentStatus"
+    FROM risk_decisions d LEFT JOIN order_intents i ON i."riskDecisionId" = d.id WHERE d."signalId" = $1`;
+type DecisionRow = Omit<RiskDecisionResult, 'intent'> & { intentId: string | null; intentStatus: string | null };
+const toResult = ({ intentId, intentStatus, ...d }: DecisionRow): RiskDecisionResult => ({ ...d, intent: intentId ? { id: intentId, status: intentStatus! } : null });
+
+export async function checkRisk(deps: Deps, p: TJobPayload<'risk.check'>): Promise<RiskDecisionResult> {
+  const decision = await withTransaction(deps.pool, async (client) => {
+    // Decisions are serialised (this advisory lock) so buying power is never spent twice; the reads below start
+    // after it is held, so they see every decision committed before.
+    await client.query(`SELECT pg_advisory_xact_lock(hashtext('risk.check'))`);
+    const { rows } = await client.query<DecisionRow & { symbol: string; side: TOrderSide; price: string; barTs: Date; strategy: string; targetNotional: string | null }>(
+      `SELECT s.symbol, s.side::text AS side, s.price::text AS price, s."barTs", s.strategy, s."targetNotional"::text AS "targetNotional",
+              d.id, d."signalId", d.outcome::text AS outcome, d."reasonCode", d.message, i.id AS "intentId", i.status::text AS "intentStatus"
+         FROM signals s LEFT JOIN risk_decisions d ON d."signalId" = s.id LEFT JOIN order_intents i ON i."riskDecisionId" = d.id
+        WHERE s.id = $1`,
+      [p.signalId],
+    );
+    const signal = rows[0];
     if (!signal) throw new UnrecoverableError(`signal ${p.signalId} does not exist`);
-    // Decisions are serialised (one risk worker, and this advisory lock) so buying power is never spent twice.
-    await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext('risk.check'))`;
-    const facts = await gather(deps, tx, {
-      symbol: signal.symbol, side: signal.side, price: signal.price.toString(), barTs: signal.barTs, strategy: signal.strategy,
-      targetNotional: signal.targetNotional?.toString() ?? null,
+    if (signal.id) return toResult(signal); // decided before: a retry re-sends an approved intent below
+    const facts = await gather(deps, client, {
+      symbol: signal.symbol, side: signal.side, price: signal.price, barTs: signal.barTs, strategy: signal.strategy, targetNotional: signal.targetNotional,
     });
     const result = checkPreTrade(facts);
-    if (!result.ok)
-      return tx.riskDecision.create({
-        data: { signalId: signal.id, outcome: 'DENIED', reasonCode: result.code, message: result.message },
-        include: { intent: true },
-      });
-    return tx.riskDecision.create({
-      data: {
-        signalId: signal.id,
-        outcome: 'APPROVED',
-        message: result.message,
-        // createdAt from our clock: the order-rate limit counts intents on the same clock it reads
-        intent: { create: { symbol: signal.symbol, side: signal.side, qty: decStr(result.qty), refPrice: signal.price, isEntry: result.isEntry, createdAt: deps.clock.now() } },
-      },
-      include: { intent: true },
-    });
+    if (!result.ok) {
+      await client.query(`INSERT INTO risk_decisions (id, "signalId", outcome, "reasonCode", message) VALUES (gen_random_uuid(), $1, 'DENIED', $2, $3)`, [p.signalId, result.code, result.message]);
+    } else {
+      // The intent in the same transaction as the decision (the outbox); createdAt from our clock: the
+      // order-rate limit counts intents on the same clock it reads.
+      await client.query(
+        `WITH d AS (INSERT INTO risk_decisions (id, "signalId", outcome, message) VALUES (gen_random_uuid(), $1, 'APPROVED', $2) RETURNING id)
+         INSERT INTO order_intents (id, "riskDecisionId", symbol, side, qty, "refPrice", "isEntry", status, "createdAt", "updatedAt")
+         SELECT gen_random_uuid(), d.id, $3, $4::"OrderSide", $5::numeric, $6::numeric, $7, 'PENDING', $8, now() FROM d`,
+        [p.signalId, result.message, signal.symbol, signal.side, decStr(result.qty), signal.price, result.isEntry, deps.clock.now()],
+      );
+    }
+    return toResult((await client.query<DecisionRow>(DECISION, [p.signalId])).rows[0]!);
   });
   if (decision.intent && decision.intent.status === 'PENDING') await deps.jobs.add('execution.submit', { intentId: decision.intent.id });
   if (decision.outcome === 'DENIED') deps.logger.info({ signalId: p.signalId, code: decision.reasonCode }, `order denied: ${decision.message}`);
@@ -135,11 +170,11 @@ export interface WhatIfAnswer {
 
 /** "Would this order pass risk now, and if not why" — the same facts and checks as a real decision, nothing written. */
 export async function whatIfOrder(deps: Deps, q: { symbol: string; side: TOrderSide; price?: string; notional?: string; strategy?: string }): Promise<WhatIfAnswer> {
-  return deps.prisma.$transaction(async (tx) => {
+  return withTransaction(deps.pool, async (client) => {
     const last = (await latestCloses(deps, [q.symbol], '5m')).get(q.symbol);
     const price = q.price ?? last;
     if (!price) throw new RangeError(`no price for ${q.symbol}: give one, or wait for a bar of it`);
-    const facts = await gather(deps, tx, { symbol: q.symbol, side: q.side, price, ...(q.strategy ? { strategy: q.strategy } : {}), targetNotional: q.notional ?? null });
+    const facts = await gather(deps, client, { symbol: q.symbol, side: q.side, price, ...(q.strategy ? { strategy: q.strategy } : {}), targetNotional: q.notional ?? null });
     const d: PreTradeDecision = checkPreTrade(facts);
     return {
       wouldPass: d.ok, code: d.ok ? null : d.code, message: d.message, qty: d.ok ? decStr(d.qty) : null,

@@ -1,55 +1,94 @@
 // Sends one approved intent to the broker exactly once, with client_order_id derived from the intent id.
-// The trading-state row is held FOR SHARE across the broker call, so a HALT (which takes it FOR UPDATE)
-// either happens before — and the intent is BLOCKED — or waits until the order is placed, then cancels it.
+// The intent row is locked FOR UPDATE (one submitter per intent) and the trading-state row FOR SHARE across
+// the broker call, so a HALT (which takes it FOR UPDATE) either happens before — and the intent is BLOCKED —
+// or waits until the order is placed, then cancels it. Plain SQL on one pooled connection: this is the hot path.
 import { createHash } from 'node:crypto';
-import type { TJobPayload } from '@ai-trader/contracts';
+import { ZBrokerCause, type TBrokerCause, type TJobPayload, type TOrderSide, type TTradingState } from '@ai-trader/contracts';
+import { withTransaction } from '@ai-trader/db';
 import { transition } from '@ai-trader/domain';
 import { UnrecoverableError } from 'bullmq';
 import type { Deps } from '../ports.ts';
-import { lockTradingState } from './trading-state.ts';
 
 /** Deterministic, broker-safe (≤ 48 chars, [a-z0-9-]) client order id: retries reuse it. */
 export function clientOrderIdFor(intentId: string): string {
   return `ait-${createHash('sha256').update(intentId).digest('hex').slice(0, 32)}`;
 }
 
-export type SubmitOutcome = 'submitted' | 'already-submitted' | 'blocked' | 'rejected';
+export type SubmitOutcome = 'submitted' | 'already-submitted' | 'blocked' | 'rejected' | 'failed';
 
-export async function submitIntent(deps: Deps, p: TJobPayload<'execution.submit'>): Promise<SubmitOutcome> {
-  const outcome = await deps.prisma.$transaction(
-    async (tx): Promise<SubmitOutcome> => {
-      const intent = await tx.orderIntent.findUnique({ where: { id: p.intentId }, include: { order: true } });
-      if (!intent) throw new UnrecoverableError(`intent ${p.intentId} does not exist`);
-      if (intent.order || intent.status === 'SUBMITTED') return 'already-submitted';
-      if (intent.status === 'BLOCKED') return 'blocked';
-      const state = await lockTradingState(tx, 'share');
-      if (state === 'HALTED' || (state === 'REDUCING' && intent.isEntry)) {
-        await tx.orderIntent.update({ where: { id: intent.id }, data: { status: 'BLOCKED', statusReason: `trading state ${state} at submission` } });
-        return 'blocked';
-      }
-      const clientOrderId = clientOrderIdFor(intent.id);
-      const ack = await deps.broker.submitOrder({ clientOrderId, symbol: intent.symbol, side: intent.side, qty: intent.qty.toFixed(), type: 'market' });
-      const status = transition('pending_new', ack.status === 'accepted' ? 'accepted' : 'rejected');
-      await tx.order.create({
-        data: {
-          intentId: intent.id,
-          clientOrderId,
-          brokerOrderId: ack.brokerOrderId,
-          broker: deps.broker.name,
-          symbol: intent.symbol,
-          side: intent.side,
-          qty: intent.qty,
-          status,
-          rejectReason: ack.reason ?? null,
-          submittedAt: deps.clock.now(),
-        },
-      });
-      await tx.orderIntent.update({ where: { id: intent.id }, data: { status: 'SUBMITTED' } });
-      return status === 'rejected' ? 'rejected' : 'submitted';
-    },
-    { timeout: 30_000, maxWait: 10_000 },
-  );
-  if (outcome === 'submitted' || outcome === 'rejected') await deps.events.publish('order');
+interface IntentRow {
+  id: string;
+  symbol: string;
+  side: TOrderSide;
+  qty: string;
+  isEntry: boolean;
+  status: 'PENDING' | 'SUBMITTED' | 'BLOCKED' | 'FAILED';
+  hasOrder: boolean;
+  state: TTradingState;
+}
+
+/** The cause of a failure to reach the broker (the adapter's error kind where it has one). */
+export function failureCause(e: unknown): TBrokerCause {
+  const kind = ZBrokerCause.safeParse((e as { kind?: unknown }).kind);
+  return kind.success ? kind.data : 'broker_down';
+}
+
+/**
+ * `isLastAttempt`: the job's final try. A broker that cannot be reached (or keeps answering 429) is retried by
+ * the queue; on the last attempt the intent is marked FAILED with its cause instead, so it is visible and never
+ * retried behind anyone's back (reconciliation reports an order the broker did create after all).
+ */
+export async function submitIntent(deps: Deps, p: TJobPayload<'execution.submit'>, opts: { isLastAttempt?: boolean } = {}): Promise<SubmitOutcome> {
+  const clientOrderId = clientOrderIdFor(p.intentId);
+  let brokerError: unknown = null;
+  const note: { rejected?: { cause: TBrokerCause; reason: string } } = {};
+  const outcome = await withTransaction(deps.pool, async (client): Promise<SubmitOutcome> => {
+    const { rows } = await client.query<IntentRow>(
+      `SELECT i.id, i.symbol, i.side::text AS side, i.qty::text AS qty, i."isEntry", i.status::text AS status,
+              EXISTS (SELECT 1 FROM orders o WHERE o."intentId" = i.id) AS "hasOrder", t.state::text AS state
+         FROM order_intents i, trading_state t
+        WHERE i.id = $1 AND t.id = 1
+          FOR UPDATE OF i FOR SHARE OF t`,
+      [p.intentId],
+    );
+    const intent = rows[0];
+    if (!intent) throw new UnrecoverableError(`intent ${p.intentId} does not exist (or the trading_state row is missing)`);
+    if (intent.hasOrder || intent.status === 'SUBMITTED') return 'already-submitted';
+    if (intent.status === 'BLOCKED') return 'blocked';
+    if (intent.status === 'FAILED') return 'failed';
+    if (intent.state === 'HALTED' || (intent.state === 'REDUCING' && intent.isEntry)) {
+      await client.query(`UPDATE order_intents SET status = 'BLOCKED', "statusReason" = $2, "updatedAt" = now() WHERE id = $1`, [intent.id, `trading state ${intent.state} at submission`]);
+      return 'blocked';
+    }
+    let ack;
+    try {
+      ack = await deps.broker.submitOrder({ clientOrderId, symbol: intent.symbol, side: intent.side, qty: intent.qty, type: 'market' });
+    } catch (e) {
+      if (!opts.isLastAttempt) throw e;
+      brokerError = e;
+      const cause = failureCause(e);
+      await client.query(`UPDATE order_intents SET status = 'FAILED', "failCause" = $2, "statusReason" = $3, "updatedAt" = now() WHERE id = $1`, [
+        intent.id, cause, `${cause}: ${(e as Error).message}`.slice(0, 500),
+      ]);
+      return 'failed';
+    }
+    const status = transition('pending_new', ack.status === 'accepted' ? 'accepted' : 'rejected');
+    await client.query(
+      `WITH o AS (
+         INSERT INTO orders (id, "intentId", "clientOrderId", "brokerOrderId", broker, symbol, side, qty, status, "rejectReason", "rejectCause", "submittedAt", "updatedAt")
+         VALUES (gen_random_uuid(), $1, $2, $3, $4, $5, $6::"OrderSide", $7::numeric, $8::"OrderStatus", $9, $10, $11, now()))
+       UPDATE order_intents SET status = 'SUBMITTED', "updatedAt" = now() WHERE id = $1`,
+      [intent.id, clientOrderId, ack.brokerOrderId, deps.broker.name, intent.symbol, intent.side, intent.qty, status,
+        ack.reason ?? null, status === 'rejected' ? (ack.cause ?? 'rejected') : null, deps.clock.now()],
+    );
+    if (status === 'rejected') note.rejected = { cause: ack.cause ?? 'rejected', reason: ack.reason ?? 'rejected by the broker' };
+    return status === 'rejected' ? 'rejected' : 'submitted';
+  });
+  if (outcome === 'submitted' || outcome === 'rejected' || brokerError) await deps.events.publish('order');
   if (outcome === 'blocked') deps.logger.warn({ intentId: p.intentId }, 'intent blocked by trading state');
+  if (note.rejected)
+    deps.logger.warn({ category: 'orders', intentId: p.intentId, clientOrderId, cause: note.rejected.cause }, `order rejected by ${deps.broker.name}: ${note.rejected.reason}`);
+  if (brokerError)
+    deps.logger.error({ category: 'orders', intentId: p.intentId, clientOrderId, cause: failureCause(brokerError) }, `order not sent: ${(brokerError as Error).message}`);
   return outcome;
 }
