@@ -79,6 +79,12 @@ export const ZConfig = z
     RISK_MAX_DRAWDOWN_PCT: z.coerce.number().gt(0).max(100).default(10),
     /** This many broker rejects in a row → REDUCING. */
     RISK_MAX_CONSECUTIVE_REJECTS: z.coerce.number().int().min(1).max(1000).default(5),
+    /** More than this share of broker submissions rejected or failed (unreachable) in the window → REDUCING. */
+    RISK_MAX_ERROR_RATE_PCT: z.coerce.number().gt(0).max(100).default(25),
+    /** The error-rate breaker's rolling window, in minutes. */
+    RISK_ERROR_RATE_WINDOW_MIN: z.coerce.number().int().min(1).max(1440).default(15),
+    /** The error-rate breaker judges only a window with at least this many submissions (1 of 1 is no rate). */
+    RISK_ERROR_RATE_MIN_SUBMISSIONS: z.coerce.number().int().min(1).max(10_000).default(10),
     SIM_STARTING_CASH: positiveDecimal.default('100000'),
 
     DEMO_ADMIN_EMAIL: z.string().email().default('admin@example.com'),

@@ -44,7 +44,7 @@ export interface BrokerPort {
   /** Whether the broker lets us trade the symbol, where it can tell. */
   isTradable?(symbol: string): Promise<boolean>;
   /** What the broker holds, where it can tell (reconciliation compares it with our books). */
-  positions?(): Promise<{ symbol: string; qty: string }[]>;
+  positions?(): Promise<{ symbol: string; qty: string; avgEntryPrice?: string }[]>;
   /** Trade updates since a time for the given orders (reconciliation replays what our books missed). */
   tradeUpdatesSince?(sinceIso: string, clientOrderIds: readonly string[]): Promise<TTradeUpdate[]>;
   /** Only brokers that simulate a market: match open orders against a new bar. */

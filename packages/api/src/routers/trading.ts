@@ -1,5 +1,5 @@
 import { ZHaltRequest, ZHaltResult, ZOrderSide, ZResumeRequest, ZSymbol } from '@ai-trader/contracts';
-import { haltTrading, resumeTrading, whatIfOrder } from '@ai-trader/core';
+import { haltTrading, lastReconciliation, resumeTrading, whatIfOrder } from '@ai-trader/core';
 import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import { adminProcedure, router, traderProcedure, viewerProcedure } from '../trpc.ts';
@@ -10,6 +10,8 @@ export const tradingRouter = router({
   // Anyone who may trade may stop trading; only an admin may start it again.
   halt: traderProcedure.input(ZHaltRequest).output(ZHaltResult).mutation(({ ctx, input }) => haltTrading(ctx.deps, { actor: ctx.actor, reason: input.reason })),
   resume: adminProcedure.input(ZResumeRequest).mutation(({ ctx, input }) => resumeTrading(ctx.deps, { actor: ctx.actor, reason: input.reason })),
+  /** The last reconciliation pass with the broker (drift, repairs) and the last drift it found; null before the first. */
+  reconciliation: viewerProcedure.query(({ ctx }) => lastReconciliation(ctx.deps)),
   /** Would this order pass risk now, and if not why (reads only). */
   whatIf: viewerProcedure
     .input(z.object({ symbol: ZSymbol, side: ZOrderSide, price: amount.optional(), notional: amount.optional(), strategy: z.string().max(64).optional() }))

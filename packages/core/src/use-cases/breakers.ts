@@ -1,17 +1,24 @@
 // Circuit breakers (a scheduled job every 15 s, and on demand): equity is marked at the last prices and
 // snapshotted; a loss since the New York day's first equity beyond RISK_DAILY_LOSS_LIMIT stops entries
-// (REDUCING), a drawdown from the peak beyond RISK_MAX_DRAWDOWN_PCT halts trading (orders cancelled), and
-// RISK_MAX_CONSECUTIVE_REJECTS broker rejects in a row stop entries. Each trip changes the state through the
-// audited path, as the system, and opens a critical alert; a breaker never loosens the state by itself.
+// (REDUCING), a drawdown from the peak beyond RISK_MAX_DRAWDOWN_PCT halts trading (orders cancelled);
+// RISK_MAX_CONSECUTIVE_REJECTS broker rejects in a row, more than RISK_MAX_ERROR_RATE_PCT of the broker
+// submissions of the last RISK_ERROR_RATE_WINDOW_MIN minutes rejected or failed, or a feed that should be
+// delivering but has delivered no bar for STALE_AFTER_SECONDS, stop entries. Each trip changes the state
+// through the audited path, as the system, and opens a critical alert; a breaker never loosens the state.
 import type { TActor, TTradingState } from '@ai-trader/contracts';
-import { dec, decStr, toEt, ZERO } from '@ai-trader/domain';
+import { dec, decStr, regularSession, toEt, ZERO } from '@ai-trader/domain';
 import { latestCloses } from '../infra/latest-bars.ts';
+import { keys } from '../infra/redis.ts';
 import type { Deps } from '../ports.ts';
 import { raiseAlert } from './alerts.ts';
 import { haltTrading } from './emergency.ts';
+import { readFreshness } from './freshness.ts';
+import { expectedFeedSymbols } from './monitor-freshness.ts';
 import { changeTradingState, getTradingState } from './trading-state.ts';
 
 export const BREAKER_ACTOR: TActor = { id: 'system:breakers', email: 'system:breakers', role: 'admin' };
+
+type Breaker = 'daily_loss' | 'drawdown' | 'rejects' | 'error_rate' | 'stale_feed';
 
 export interface BreakerCheck {
   equity: string;
@@ -20,20 +27,47 @@ export interface BreakerCheck {
   dailyLoss: string;
   drawdownPct: number;
   consecutiveRejects: number;
-  tripped: { breaker: 'daily_loss' | 'drawdown' | 'rejects'; to: TTradingState; reason: string }[];
+  /** Broker submissions in the window (orders recorded + intents FAILED), and how many were rejected or failed. */
+  errorRate: { submissions: number; failures: number; pct: number };
+  /** Whether a feed is supposed to deliver now, and for how long it has delivered no bar of any expected symbol. */
+  feed: { expected: boolean; silentSeconds: number | null; stale: boolean };
+  tripped: { breaker: Breaker; to: TTradingState; reason: string }[];
   state: TTradingState;
+}
+
+/**
+ * The whole feed is stale when it is marked as running (and, for Polygon, the regular session is open — the
+ * same rule as the stale-feed watch), has run longer than STALE_AFTER_SECONDS, and no expected symbol has
+ * had a bar within that time. One quiet symbol is not enough: risk already refuses entries on it alone.
+ */
+async function feedSilence(deps: Deps, now: Date): Promise<BreakerCheck['feed']> {
+  const { config } = deps;
+  const activeSince = await deps.redis.get(keys(config.REDIS_PREFIX).feedActive);
+  const et = toEt(now);
+  const session = regularSession(et.date);
+  const marketOpen = !!session && et.minutes >= session.open && et.minutes < session.close;
+  if (!activeSince || (config.FEED === 'polygon' && !marketOpen)) return { expected: false, silentSeconds: null, stale: false };
+  const newest = Math.max(Date.parse(activeSince), ...(await readFreshness(deps, '5m', expectedFeedSymbols(config))).map((f) => Date.parse(f.arrivedAt)));
+  const silentSeconds = Math.max(0, Math.round((now.getTime() - newest) / 1000));
+  return { expected: true, silentSeconds, stale: silentSeconds > config.STALE_AFTER_SECONDS };
 }
 
 export async function checkBreakers(deps: Deps): Promise<BreakerCheck> {
   const c = deps.config;
   const now = deps.clock.now();
   const day = toEt(now).date;
-  const [account, positions, prev, firstToday, recent] = await Promise.all([
+  const windowStart = new Date(now.getTime() - c.RISK_ERROR_RATE_WINDOW_MIN * 60_000);
+  const [account, positions, prev, firstToday, recent, ordersInWindow, rejectedInWindow, failedInWindow, feed] = await Promise.all([
     deps.prisma.portfolioAccount.findUnique({ where: { id: 1 } }),
     deps.prisma.position.findMany({ where: { qty: { not: 0 } } }),
     deps.prisma.equitySnapshot.findFirst({ orderBy: { id: 'desc' } }),
     deps.prisma.equitySnapshot.findFirst({ where: { day }, orderBy: { id: 'asc' } }),
     deps.prisma.order.findMany({ orderBy: { createdAt: 'desc' }, take: c.RISK_MAX_CONSECUTIVE_REJECTS, select: { status: true } }),
+    deps.prisma.order.count({ where: { createdAt: { gte: windowStart } } }),
+    deps.prisma.order.count({ where: { createdAt: { gte: windowStart }, status: 'rejected' } }),
+    // A FAILED intent never became an order: the broker could not be reached after every attempt.
+    deps.prisma.orderIntent.count({ where: { status: 'FAILED', updatedAt: { gte: windowStart } } }),
+    feedSilence(deps, now),
   ]);
   const cash = account ? dec(account.cash.toString()) : ZERO;
   const last = await latestCloses(deps, positions.map((p) => p.symbol), '5m');
@@ -45,10 +79,14 @@ export async function checkBreakers(deps: Deps): Promise<BreakerCheck> {
   const dailyLoss = dayStart.minus(equity);
   const drawdownPct = peak.gt(0) ? peak.minus(equity).div(peak).times(100).toNumber() : 0;
   const consecutiveRejects = recent.length === c.RISK_MAX_CONSECUTIVE_REJECTS && recent.every((o) => o.status === 'rejected') ? recent.length : 0;
+  const submissions = ordersInWindow + failedInWindow;
+  const failures = rejectedInWindow + failedInWindow;
+  const errorRate = { submissions, failures, pct: submissions ? (failures / submissions) * 100 : 0 };
   const tripped: BreakerCheck['tripped'] = [];
+  const details: Partial<Record<Breaker, Record<string, unknown>>> = {};
   let state = (await getTradingState(deps.prisma)).state;
 
-  const reduce = async (breaker: 'daily_loss' | 'rejects', reason: string) => {
+  const reduce = async (breaker: Exclude<Breaker, 'drawdown'>, reason: string) => {
     if (state !== 'ACTIVE') return;
     await deps.prisma.$transaction((tx) => changeTradingState(tx, { to: 'REDUCING', actor: BREAKER_ACTOR, reason, action: `breaker.${breaker}`, at: now }));
     await deps.events.publish('trading-state');
@@ -64,6 +102,15 @@ export async function checkBreakers(deps: Deps): Promise<BreakerCheck> {
   if (dailyLoss.gte(c.RISK_DAILY_LOSS_LIMIT))
     await reduce('daily_loss', `daily loss breaker: equity ${equity.toFixed(2)} is ${dailyLoss.toFixed(2)} below the day's start ${dayStart.toFixed(2)} (limit ${c.RISK_DAILY_LOSS_LIMIT}); entries stopped`);
   if (consecutiveRejects) await reduce('rejects', `${consecutiveRejects} broker rejects in a row: entries stopped until someone looks`);
-  for (const t of tripped) await raiseAlert(deps, { key: `breaker.${t.breaker}:${day}`, level: 'critical', source: 'risk', message: `${t.reason} → ${t.to}`, details: { equity: equity.toFixed(2), peak: peak.toFixed(2), dayStart: dayStart.toFixed(2) } });
-  return { equity: decStr(equity), dayStart: decStr(dayStart), peak: decStr(peak), dailyLoss: decStr(dailyLoss), drawdownPct, consecutiveRejects, tripped, state };
+  if (submissions >= c.RISK_ERROR_RATE_MIN_SUBMISSIONS && errorRate.pct > c.RISK_MAX_ERROR_RATE_PCT) {
+    details.error_rate = { windowMinutes: c.RISK_ERROR_RATE_WINDOW_MIN, submissions, rejected: rejectedInWindow, failed: failedInWindow };
+    await reduce('error_rate', `error rate breaker: ${failures} of ${submissions} broker submissions in the last ${c.RISK_ERROR_RATE_WINDOW_MIN} min rejected or failed (${errorRate.pct.toFixed(1)} %, limit ${c.RISK_MAX_ERROR_RATE_PCT} %); entries stopped`);
+  }
+  if (feed.stale) {
+    details.stale_feed = { feed: c.FEED, silentSeconds: feed.silentSeconds, symbols: expectedFeedSymbols(c) };
+    await reduce('stale_feed', `stale feed breaker: the ${c.FEED} feed is running but has delivered no bar for ${feed.silentSeconds}s (limit ${c.STALE_AFTER_SECONDS}s); entries stopped`);
+  }
+  for (const t of tripped)
+    await raiseAlert(deps, { key: `breaker.${t.breaker}:${day}`, level: 'critical', source: 'risk', message: `${t.reason} → ${t.to}`, details: { equity: equity.toFixed(2), peak: peak.toFixed(2), dayStart: dayStart.toFixed(2), ...details[t.breaker] } });
+  return { equity: decStr(equity), dayStart: decStr(dayStart), peak: decStr(peak), dailyLoss: decStr(dailyLoss), drawdownPct, consecutiveRejects, errorRate, feed, tripped, state };
 }
