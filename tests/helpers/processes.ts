@@ -1,6 +1,6 @@
-// Test helpers for driving the product as separate processes: the ai-trader CLI and waiting on a
-// condition. The CLI runs asynchronously so servers living in the test process (fake Polygon) keep answering.
-import { spawn } from 'node:child_process';
+// Test helpers for driving the product as separate processes: the ai-trader CLI, the workers process, and
+// waiting on a condition. Children run asynchronously so servers living in the test process (fakes) keep answering.
+import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 
 export const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -21,4 +21,39 @@ export async function until(what: string, cond: () => Promise<boolean>, timeoutM
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+export interface WorkersProcess {
+  child: ChildProcess;
+  /** Resolves when the process has exited (code, or the signal that ended it) with everything it printed. */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; out: string }>;
+  output(): string;
+}
+
+/**
+ * Starts the workers process (`node --import tsx src/main.ts` in workers/, one process rather than the tsx
+ * wrapper, so a SIGKILL hits the worker itself). `running` holds it until it exits, for an afterEach to kill.
+ */
+export function startWorkersProcess(env: Record<string, string | undefined>, running: Set<ChildProcess>): WorkersProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd: path.join(ROOT, 'workers'), env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  running.add(child);
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; out: string }>((resolve) =>
+    child.on('exit', (code, signal) => {
+      running.delete(child);
+      resolve({ code, signal, out });
+    }),
+  );
+  return { child, exited, output: () => out };
+}
+
+/** SIGKILLs every process still in `running` and waits for them to exit. */
+export async function killAll(running: Set<ChildProcess>): Promise<void> {
+  await Promise.all([...running].map((c) => new Promise<void>((resolve) => {
+    if (c.exitCode !== null || c.signalCode !== null) return resolve();
+    c.once('exit', () => resolve());
+    c.kill('SIGKILL');
+  })));
 }

@@ -27,6 +27,8 @@ export interface FakeAlpacaOptions {
   /** When the market is closed: queue day orders for the open, as Alpaca does (default), or refuse them. */
   closedMarket?: 'queue' | 'reject';
   fillDelayMs?: number; // between accepting an order and filling it (default 0)
+  /** POST /v2/orders is decided at once, its answer sent this many ms later (or uniformly in [min, max]); default 0. */
+  orderAnswerDelayMs?: number | [number, number];
   positionLimitQty?: string; // refuse an order that would take |position| beyond this
   shorting?: boolean; // default false: selling more than is held is refused
   rateLimit?: { requests: number; windowMs: number } | null; // default Alpaca's 200 per 60 s; null = none
@@ -37,7 +39,7 @@ export interface FakeAlpacaRequest {
   method: string;
   path: string; // path + query
   keyOk: boolean;
-  status: number | null; // null: black-holed, no answer was sent
+  status: number | null; // null: no answer sent (black-holed, or still held back by orderAnswerDelayMs)
   at: number; // ms since epoch, sub-ms precision
   clientOrderId?: string;
 }

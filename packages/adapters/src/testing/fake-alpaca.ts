@@ -36,6 +36,11 @@ export async function startFakeAlpaca(o: FakeAlpacaOptions): Promise<FakeAlpaca>
   const faults = { fail: [] as Array<{ status: number; method?: string; path?: string }>, limit: [] as Array<number | undefined>, blackhole: 0, refuse: [] as Array<{ status: number; body: unknown }> };
   const stream = { duplicate: false, reorder: false, up: true };
   let restUrl = '';
+  const delayed = new Set<NodeJS.Timeout>(); // answers held back by orderAnswerDelayMs
+  const answerDelay = () => {
+    const d = o.orderAnswerDelayMs ?? 0;
+    return typeof d === 'number' ? d : d[0] + Math.random() * (d[1] - d[0]);
+  };
 
   // ── books ──
   const price = (symbol: string) => prices.get(symbol);
@@ -290,7 +295,7 @@ export async function startFakeAlpaca(o: FakeAlpacaOptions): Promise<FakeAlpaca>
 
   // ── HTTP ──
   const page = (title: string) => `<html><head><title>${title}</title></head><body><h1>${title}</h1></body></html>`;
-  type Answer = { status: number; body?: unknown; html?: string; headers?: Record<string, string> } | 'blackhole';
+  type Answer = { status: number; body?: unknown; html?: string; headers?: Record<string, string>; delayMs?: number } | 'blackhole';
 
   function route(method: string, url: URL, body: unknown, log: FakeAlpacaRequest): Answer {
     const p = url.pathname;
@@ -313,7 +318,8 @@ export async function startFakeAlpaca(o: FakeAlpacaOptions): Promise<FakeAlpaca>
         faults.blackhole--;
         return 'blackhole';
       }
-      return json(r.status, r.body);
+      // The order exists (or was refused) now; a client that dies while the answer is held back never learns which.
+      return { status: r.status, body: r.body, delayMs: answerDelay() };
     }
     if (p === '/v2/orders' && method === 'GET') return json(200, listOrders(url));
     if (p === '/v2/orders' && method === 'DELETE') {
@@ -410,10 +416,19 @@ export async function startFakeAlpaca(o: FakeAlpacaOptions): Promise<FakeAlpaca>
         req.socket.destroy(); // the order exists; its answer is lost on the way
         return;
       }
-      log.status = answer.status;
-      const type = answer.html ? 'text/html' : 'application/json';
-      res.writeHead(answer.status, { 'content-type': type, ...answer.headers });
-      res.end(answer.html ?? (answer.body === undefined ? '' : JSON.stringify(answer.body)));
+      const a = answer;
+      const send = () => {
+        log.status = a.status;
+        const type = a.html ? 'text/html' : 'application/json';
+        res.writeHead(a.status, { 'content-type': type, ...a.headers });
+        res.end(a.html ?? (a.body === undefined ? '' : JSON.stringify(a.body)));
+      };
+      if (!a.delayMs) return send();
+      const t = setTimeout(() => {
+        delayed.delete(t);
+        send();
+      }, a.delayMs);
+      delayed.add(t);
     });
   });
 
@@ -521,6 +536,7 @@ export async function startFakeAlpaca(o: FakeAlpacaOptions): Promise<FakeAlpaca>
       broadcast([msg]);
     },
     async close() {
+      for (const t of delayed) clearTimeout(t);
       for (const ws of clients.keys()) ws.terminate();
       await new Promise<void>((resolve) => wss.close(() => resolve()));
       server.closeAllConnections();
