@@ -6,9 +6,7 @@ import type { ChildProcess } from 'node:child_process';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createTestRuntime, type TestRuntime } from '@ai-trader/adapters/testing';
 import { startFakeAlpaca, type FakeAlpaca, type FakeAlpacaRequest } from '@ai-trader/adapters/testing/fake-alpaca';
-import { checkRisk, clientOrderIdFor, createRedis, ingestBar } from '@ai-trader/core';
-import { Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
+import { checkRisk, clientOrderIdFor, ingestBar } from '@ai-trader/core';
 import { killAll, startWorkersProcess, until, type WorkersProcess } from '../../tests/helpers/processes.ts';
 
 const KEY = `PK${randomBytes(8).toString('hex').toUpperCase()}`;
@@ -22,8 +20,6 @@ describe('execution worker killed mid-submission', () => {
   let rt: TestRuntime;
   let fake: FakeAlpaca;
   const running = new Set<ChildProcess>();
-  let checker: Worker | undefined;
-  let checkerRedis: Redis | undefined;
   beforeEach(async () => {
     fake = await startFakeAlpaca({
       keyId: KEY, secretKey: SECRET, cash: '10000000', prices: Object.fromEntries(SYMBOLS.map((s) => [s, '100'])), orderAnswerDelayMs: [20, 100],
@@ -36,8 +32,6 @@ describe('execution worker killed mid-submission', () => {
   });
   afterEach(async () => {
     await killAll(running); // a failed assertion must not leave a worker behind
-    await checker?.close();
-    await checkerRedis?.quit();
     await rt?.cleanup();
     await fake?.close();
   });
@@ -58,6 +52,8 @@ describe('execution worker killed mid-submission', () => {
     const env = {
       DATABASE_URL: c.DATABASE_URL, REDIS_URL: c.REDIS_URL, REDIS_PREFIX: c.REDIS_PREFIX, WORKER_ROLES: 'execution', LOG_LEVEL: 'info',
       BROKER: 'alpaca', ALPACA_KEY_ID: KEY, ALPACA_SECRET_KEY: SECRET, ALPACA_BASE_URL: fake.restUrl, ALPACA_STREAM_URL: fake.wsUrl,
+      // A killed worker's job is taken over after its lock lapses and a stalled check runs: seconds, not BullMQ's 30 s.
+      WORKER_LOCK_DURATION_MS: '3000', WORKER_STALLED_INTERVAL_MS: '1000',
     };
     const orderPosts = () => fake.requests.filter((r) => r.method === 'POST' && r.path === '/v2/orders');
     const inFlight = () => orderPosts().filter((r) => r.status === null);
@@ -86,14 +82,7 @@ describe('execution worker killed mid-submission', () => {
     }
     expect(killedInFlight.length).toBeGreaterThanOrEqual(KILLS);
 
-    // The last worker finishes: fresh jobs at once, the killed ones once BullMQ finds them stalled, i.e. when their
-    // lock has lapsed (lockDuration: 30 s, BullMQ's default, which pipeline.ts keeps) and a stalled check runs.
-    // The workers check every 30 s, and a check within 30 s of the last one is skipped, so recovery would take
-    // another 30–60 s: a checker here (BullMQ's own, production's maxStalledCount) checks every second instead.
-    checkerRedis = createRedis(c.REDIS_URL, { forBullWorker: true, name: 'stalled-checker' });
-    checker = new Worker('execution.submit', null, { connection: checkerRedis, prefix: c.REDIS_PREFIX, autorun: false, stalledInterval: 1000, maxStalledCount: 1 });
-    checker.on('error', (e) => logs.push(`stalled checker: ${e.message}\n`));
-    await checker.startStalledCheckTimer();
+    // The last worker finishes: fresh jobs at once, the killed ones once their lock has lapsed and a stalled check runs.
     const last = startWorkersProcess(env, running);
     await until('every intent to be submitted', async () => (await p.orderIntent.count({ where: { status: 'SUBMITTED' } })) === N, 100_000).catch((e: Error) => {
       throw new Error(`${e.message} (plan ${plan.join(',')}; ${N} intents)\n${last.output().slice(-4000)}`);

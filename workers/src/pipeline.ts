@@ -29,7 +29,10 @@ export async function startPipeline(rt: Runtime, roles: Role[], opts: { feed?: b
   const workers: Worker[] = [];
   for (const role of roles) {
     for (const { queue, concurrency } of ROLE_QUEUES[role] ?? []) {
-      const w = new Worker(queue, (job) => PROCESSORS[queue](deps, job), { connection: workerRedis, prefix: config.REDIS_PREFIX, concurrency });
+      const w = new Worker(queue, (job) => PROCESSORS[queue](deps, job), {
+        connection: workerRedis, prefix: config.REDIS_PREFIX, concurrency,
+        lockDuration: config.WORKER_LOCK_DURATION_MS, stalledInterval: config.WORKER_STALLED_INTERVAL_MS, maxStalledCount: config.WORKER_MAX_STALLED_COUNT,
+      });
       w.on('failed', (job, err) => logger.warn({ queue, jobId: job?.id, attempt: job?.attemptsMade, err: err.message }, 'job failed'));
       w.on('error', (err) => logger.error({ queue, err: err.message }, 'worker error'));
       workers.push(w);
@@ -49,6 +52,13 @@ export async function startPipeline(rt: Runtime, roles: Role[], opts: { feed?: b
     await rt.queues.queues.get('monitor.reconcile')!.upsertJobScheduler(
       'reconcile', { every: 30_000, immediately: true },
       { name: 'monitor.reconcile', data: {}, opts: { attempts: 1, removeOnComplete: { count: 50 }, removeOnFail: { count: 200 } } },
+    );
+  }
+  if (roles.includes('execution')) {
+    // The outbox sweep: approved intents whose submission job was lost get it back.
+    await rt.queues.queues.get('monitor.outbox')!.upsertJobScheduler(
+      'outbox', { every: 30_000 },
+      { name: 'monitor.outbox', data: {}, opts: { attempts: 1, removeOnComplete: { count: 50 }, removeOnFail: { count: 200 } } },
     );
   }
   if (roles.includes('risk')) {

@@ -45,6 +45,15 @@ export const ZConfig = z
     WORKER_ROLES: csv
       .pipe(z.array(z.enum(['all', 'feed', 'ingest', 'scoring', 'risk', 'execution', 'broker', 'portfolio', 'backfill'])).min(1))
       .default(['all']),
+    /** How long a worker's claim on a job lasts without renewal (BullMQ lockDuration): a killed worker's job is
+     *  taken over after at most this plus WORKER_STALLED_INTERVAL_MS. */
+    WORKER_LOCK_DURATION_MS: z.coerce.number().int().min(1000).max(600_000).default(30_000),
+    /** How often workers look for jobs whose worker died (BullMQ stalledInterval). */
+    WORKER_STALLED_INTERVAL_MS: z.coerce.number().int().min(500).max(600_000).default(15_000),
+    /** A job whose worker died more than this many times is failed (then the outbox sweep re-queues an intent). */
+    WORKER_MAX_STALLED_COUNT: z.coerce.number().int().min(1).max(100).default(3),
+    /** An approved intent still PENDING after this long gets its submission job re-queued (the outbox sweep). */
+    OUTBOX_SWEEP_AFTER_SECONDS: z.coerce.number().int().min(5).max(86_400).default(60),
     REPLAY_DATA_DIR: z.string().min(1).default(path.resolve(process.cwd(), '../shared/data')),
     REPLAY_SYMBOLS: symbolList.default(['SPY', 'QQQ', 'AAPL', 'MSFT']),
     // Symbols of the live (Polygon) and synthetic feeds.

@@ -49,6 +49,10 @@ export const JOBS = {
     payload: z.object({}),
     id: () => `breakers-${Date.now()}`, // scheduled (upsertJobScheduler)
   },
+  'monitor.outbox': {
+    payload: z.object({}),
+    id: () => `outbox-${Date.now()}`, // scheduled (upsertJobScheduler)
+  },
   'monitor.reconcile': {
     payload: z.object({}),
     id: () => `reconcile-${Date.now()}`, // scheduled (upsertJobScheduler) and once at start

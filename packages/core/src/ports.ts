@@ -81,6 +81,9 @@ export const systemClock: Clock = { now: () => new Date() };
 
 export interface JobSink {
   add<N extends TJobName>(name: N, payload: TJobPayload<N>): Promise<void>;
+  /** Makes sure the job with this payload's natural id will run: added when missing, retried when it failed for
+   *  good (or completed without effect); left alone while it waits or runs. */
+  ensure<N extends TJobName>(name: N, payload: TJobPayload<N>): Promise<'queued' | 'retried' | 'present'>;
   /** A parent job that runs once all its children have finished (failed children do not block it). */
   addFlow<P extends TJobName, C extends TJobName>(parent: { name: P; payload: TJobPayload<P> }, children: { name: C; payload: TJobPayload<C> }[]): Promise<void>;
 }

@@ -1,7 +1,7 @@
 // One thin processor per queue: parse the payload with the catalog's schema, call one use-case.
 // A payload that does not parse can never succeed, so it fails without retries (UnrecoverableError).
 import { JOBS, type TJobName, type TJobPayload } from '@ai-trader/contracts';
-import { applyTradeUpdate, checkBreakers, checkRisk, reconcile, driveSimulatedMarket, dailyDataMaintenance, finishBackfillRun, ingestBar, monitorFreshness, runBackfillChunk, scoreBar, submitIntent, type Deps } from '@ai-trader/core';
+import { applyTradeUpdate, checkBreakers, checkRisk, reconcile, driveSimulatedMarket, dailyDataMaintenance, finishBackfillRun, ingestBar, monitorFreshness, runBackfillChunk, scoreBar, submitIntent, sweepOutbox, type Deps } from '@ai-trader/core';
 import { UnrecoverableError, type Job } from 'bullmq';
 
 function parse<N extends TJobName>(name: N, job: Job): TJobPayload<N> {
@@ -29,6 +29,7 @@ export const PROCESSORS: { [N in TJobName]: (deps: Deps, job: Job) => Promise<un
   'monitor.freshness': (deps) => monitorFreshness(deps),
   'monitor.breakers': (deps) => checkBreakers(deps),
   'monitor.reconcile': (deps) => reconcile(deps),
+  'monitor.outbox': (deps) => sweepOutbox(deps),
   'maintenance.daily-data': (deps, job) => dailyDataMaintenance(deps, parse('maintenance.daily-data', job)),
 };
 
@@ -43,7 +44,10 @@ export const ROLE_QUEUES: Record<string, { queue: TJobName; concurrency: number 
     { queue: 'risk.check', concurrency: 1 },
     { queue: 'monitor.breakers', concurrency: 1 },
   ],
-  execution: [{ queue: 'execution.submit', concurrency: 2 }],
+  execution: [
+    { queue: 'execution.submit', concurrency: 2 },
+    { queue: 'monitor.outbox', concurrency: 1 },
+  ],
   broker: [
     { queue: 'broker.sim-match', concurrency: 1 },
     { queue: 'monitor.reconcile', concurrency: 1 },

@@ -26,6 +26,26 @@ export function createQueues(connection: ConnectionOptions, prefix: string): Que
     async add<N extends TJobName>(name: N, payload: TJobPayload<N>) {
       await queues.get(name)!.add(name, payload, { jobId: jobId(name, payload) });
     },
+    async ensure<N extends TJobName>(name: N, payload: TJobPayload<N>) {
+      const q = queues.get(name)!;
+      const id = jobId(name, payload);
+      const job = await q.getJob(id);
+      if (!job) {
+        await q.add(name, payload, { jobId: id });
+        return 'queued' as const;
+      }
+      const state = await job.getState();
+      if (state === 'failed') {
+        await job.retry('failed');
+        return 'retried' as const;
+      }
+      if (state === 'completed') {
+        await job.remove();
+        await q.add(name, payload, { jobId: id });
+        return 'queued' as const;
+      }
+      return 'present' as const;
+    },
     async addFlow(parent, children) {
       flows ??= new FlowProducer({ connection, prefix });
       await flows.add({
