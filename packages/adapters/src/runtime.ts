@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import type { Redis } from 'ioredis';
 import { AlpacaBroker } from './alpaca/alpaca-broker.ts';
 import { AlpacaRest } from './alpaca/alpaca-rest.ts';
-import { SimBroker } from './broker/sim-broker.ts';
+import { SimBroker, simBrokerOptions } from './broker/sim-broker.ts';
 import { PolygonHistorySource, ReplayHistorySource } from './history/history-sources.ts';
 import { PolygonRest } from './polygon/polygon-rest.ts';
 
@@ -20,7 +20,7 @@ export interface Runtime {
 export class AdapterUnavailableError extends Error {}
 
 function createBroker(config: TConfig, prisma: Deps['prisma'], clock: Clock, redis: Redis, logger: Logger): BrokerPort {
-  if (config.BROKER === 'sim') return new SimBroker(prisma, clock, config.SIM_STARTING_CASH);
+  if (config.BROKER === 'sim') return new SimBroker(prisma, clock, simBrokerOptions(config));
   const rest = new AlpacaRest({
     baseUrl: config.ALPACA_BASE_URL, keyId: config.ALPACA_KEY_ID!, secretKey: config.ALPACA_SECRET_KEY!, redis, prefix: config.REDIS_PREFIX, logger,
     maxRetries: 2, requestTimeoutMs: 8_000, // keeps a submit inside submitIntent's 30 s transaction

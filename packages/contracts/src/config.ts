@@ -94,7 +94,32 @@ export const ZConfig = z
     RISK_ERROR_RATE_WINDOW_MIN: z.coerce.number().int().min(1).max(1440).default(15),
     /** The error-rate breaker judges only a window with at least this many submissions (1 of 1 is no rate). */
     RISK_ERROR_RATE_MIN_SUBMISSIONS: z.coerce.number().int().min(1).max(10_000).default(10),
+    // Simulated broker (BROKER=sim). The defaults fill at the next bar's open without slippage, delay or faults (the
+    // replay's backtest then matches it to the cent; the volume cap binds only orders beyond 10 % of a bar's volume).
     SIM_STARTING_CASH: positiveDecimal.default('100000'),
+    /** Basis points a market order pays above (BUY) or receives below (SELL) the bar's open; the price is rounded to the cent. */
+    SIM_SLIPPAGE_BPS: z.coerce.number().min(0).max(1000).default(0),
+    /** A bar fills at most this share of its volume, shared by the symbol's open orders oldest first; the rest waits for later bars. */
+    SIM_MAX_VOLUME_PCT: z.coerce.number().gt(0).max(100).default(10),
+    /** Largest position (shares) a BUY may build at the sim, counting its open BUYs; beyond it → position_limit. Unset: none. */
+    SIM_MAX_POSITION_QTY: positiveDecimal.optional(),
+    /** Delay of every sim broker call in ms: "2", or "1-5" for a uniform draw. 0 waits not at all (no timer). */
+    SIM_LATENCY_MS: z
+      .string()
+      .regex(/^\d{1,5}(-\d{1,5})?$/, 'must be milliseconds like 2 or a range like 1-5')
+      .transform((s) => {
+        const [min, max = min] = s.split('-').map(Number) as [number, number?];
+        return { min, max };
+      })
+      .refine((r) => r.min <= r.max, 'range must be low-high')
+      .default({ min: 0, max: 0 }),
+    /** Fault injection (tests, chaos): share 0–1 of new orders refused with cause `rejected`. */
+    SIM_REJECT_RATE: z.coerce.number().min(0).max(1).default(0),
+    /** Fault injection: share 0–1 of submissions that throw a broker_down error — half before the order is booked,
+     *  half after it (a lost answer: the retry with the same client_order_id finds it). */
+    SIM_FAIL_RATE: z.coerce.number().min(0).max(1).default(0),
+    /** Seed of the fault draws (same seed, same faults for the same orders). */
+    SIM_FAULT_SEED: z.string().min(1).default('sim'),
 
     DEMO_ADMIN_EMAIL: z.string().email().default('admin@example.com'),
     DEMO_ADMIN_PASSWORD: z.string().min(12, 'must be at least 12 characters').optional(),
