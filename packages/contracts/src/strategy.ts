@@ -38,6 +38,15 @@ export const ZModelParams = z.strictObject({
 });
 export type TModelParams = z.infer<typeof ZModelParams>;
 
+/** Exits of every entry the strategy makes, in % of the entry's reference price (trailing: under the highest price
+ *  since the fill). Watched by the engine on every bar; none configured, none armed. */
+export const ZExits = z.strictObject({
+  stopLossPct: z.number().gt(0).max(50).optional(),
+  takeProfitPct: z.number().gt(0).max(1000).optional(),
+  trailingStopPct: z.number().gt(0).max(50).optional(),
+});
+export type TExits = z.infer<typeof ZExits>;
+
 const base = {
   name: z.string().regex(/^[a-z0-9][a-z0-9-]{1,62}$/, 'must be lower-case letters, digits and dashes, like rsi-dip'),
   enabled: z.boolean().default(false),
@@ -45,6 +54,7 @@ const base = {
   layer: z.enum(['layer0', 'layer1']).nullable().default(null),
   timeframe: ZTimeframe.default('5m'),
   sizing: ZSizing,
+  exits: ZExits.default({}),
 };
 export const ZStrategyConfig = z
   .discriminatedUnion('kind', [

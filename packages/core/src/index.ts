@@ -6,6 +6,7 @@ export * from './infra/queues.ts';
 export * from './use-cases/trading-state.ts';
 export * from './use-cases/ingest-bar.ts';
 export * from './use-cases/score-bar.ts';
+export * from './use-cases/watch-exits.ts';
 export * from './use-cases/sweep-outbox.ts';
 export * from './use-cases/check-risk.ts';
 export * from './use-cases/submit-intent.ts';

@@ -1,7 +1,7 @@
 // Applies one broker event to our books: order status, fills (deduplicated by execution id), the
 // position and cash — all in one transaction, so a redelivered event changes nothing.
 import type { TTradeUpdate } from '@ai-trader/contracts';
-import { applyFill, dec, decStr, isTerminal, transition, ZERO, type OrderEvent } from '@ai-trader/domain';
+import { applyFill, dec, decStr, isTerminal, transition, ZERO, type Dec, type OrderEvent } from '@ai-trader/domain';
 import type { Prisma } from '@ai-trader/db';
 import type { Deps } from '../ports.ts';
 
@@ -45,10 +45,27 @@ async function applyExecution(tx: Tx, u: TTradeUpdate, order: Awaited<ReturnType
   );
   await tx.position.update({
     where: { symbol: order.symbol },
-    data: { qty: decStr(eff.position.qty), avgCost: decStr(eff.position.avgCost), realizedPnl: decStr(eff.position.realizedPnl) },
+    data: { qty: decStr(eff.position.qty), avgCost: decStr(eff.position.avgCost), realizedPnl: decStr(eff.position.realizedPnl), ...(await exitLevelsAfter(tx, order, pos, eff.position.qty, price, u.at)) },
   });
   await tx.$executeRaw`UPDATE portfolio_account SET cash = cash + ${decStr(eff.cashDelta)}::numeric, "updatedAt" = ${at} WHERE id = 1`;
   return 'applied';
+}
+
+/**
+ * The exits the engine watches after this fill: an entry's fill arms its intent's levels (the newest entry's
+ * levels win), watched from bars after the fill's time; the trailing stop's high-water mark starts at the fill
+ * price. A flat position has none.
+ */
+async function exitLevelsAfter(tx: Tx, order: { intentId: string; side: string }, pos: { highWater: Prisma.Decimal | null }, qtyAfter: Dec, price: Dec, at: string) {
+  if (qtyAfter.lte(0)) return { stopPrice: null, targetPrice: null, trailPct: null, highWater: null, exitsFrom: null };
+  if (order.side !== 'BUY') return {};
+  const intent = await tx.orderIntent.findUnique({ where: { id: order.intentId }, select: { stopLoss: true, takeProfit: true, trailPct: true } });
+  if (!intent || (!intent.stopLoss && !intent.takeProfit && !intent.trailPct)) return {};
+  const hw = pos.highWater && dec(pos.highWater.toString()).gt(price) ? dec(pos.highWater.toString()) : price;
+  return {
+    stopPrice: intent.stopLoss, targetPrice: intent.takeProfit, trailPct: intent.trailPct,
+    highWater: intent.trailPct ? decStr(hw) : null, exitsFrom: new Date(at),
+  };
 }
 
 export async function applyTradeUpdate(deps: Deps, u: TTradeUpdate): Promise<ApplyOutcome> {

@@ -5,7 +5,7 @@
 // trades, hit rate, max drawdown, Sharpe; stored as a BacktestRun for the console.
 import type { TBar, TOrderSide, TStrategyConfig, TTimeframe } from '@ai-trader/contracts';
 import { TIMEFRAME_TABLE, type Prisma } from '@ai-trader/db';
-import { applyFill, checkPreTrade, createFeatureEngine, dec, decStr, FEATURE_WARMUP_BARS, inRegularSession, targetNotional, TIMEFRAME_MINUTES, toEt, ZERO, type Dec, type PositionState } from '@ai-trader/domain';
+import { applyFill, checkExit, checkPreTrade, createFeatureEngine, dec, decStr, exitLevels, FEATURE_WARMUP_BARS, inRegularSession, targetNotional, TIMEFRAME_MINUTES, toEt, ZERO, type Dec, type ExitLevels, type PositionState } from '@ai-trader/domain';
 import type { Deps } from '../ports.ts';
 import { barsPerDay } from './score-bar.ts';
 import { activeModel, buildStrategy, historyNeeded, toConfig, type ActorRef } from './strategies.ts';
@@ -42,6 +42,7 @@ export interface BacktestMetrics {
   signals: number;
   denied: Record<string, number>; // pre-trade denials by reason code
   bars: number;
+  exits?: number; // stop-loss / take-profit / trailing-stop triggers (the engine's watch)
 }
 
 export interface BacktestResult {
@@ -109,7 +110,8 @@ async function loadBars(deps: Pick<Deps, 'pool'>, tf: TTimeframe, symbols: strin
   return { rows: out, fromMs: start.getTime() };
 }
 
-interface Pending { side: TOrderSide; qty: Dec; refPrice: Dec }
+interface Pending { side: TOrderSide; qty: Dec; refPrice: Dec; levels: ExitLevels | null }
+interface Armed { stop: Dec | null; target: Dec | null; trail: Dec | null; hw: Dec | null; fromMs: number }
 
 function simulate(
   data: { rows: BarRow[]; fromMs: number }, cfg: TStrategyConfig, strategy: ReturnType<typeof buildStrategy>, cash0: Dec,
@@ -120,13 +122,14 @@ function simulate(
   const closes = new Map<string, string[]>();
   const positions = new Map<string, PositionState>();
   const pending = new Map<string, Pending>();
+  const armed = new Map<string, Armed>(); // the exits the live watch would hold per symbol (watch-exits.ts)
   const last = new Map<string, Dec>();
   const open = new Map<string, { qty: Dec; entryTs: string; entryPrice: Dec; realizedAtEntry: Dec }>();
   const trades: BacktestTrade[] = [];
   const denied: Record<string, number> = {};
   const curve: { ts: string; equity: Dec }[] = [];
   const keep = Math.max(1, historyNeeded(cfg));
-  let cash = cash0, signals = 0, bars = 0;
+  let cash = cash0, signals = 0, bars = 0, exits = 0;
   const pos = (s: string): PositionState => positions.get(s) ?? { qty: ZERO, avgCost: ZERO, realizedPnl: ZERO };
   const equity = () => [...positions].reduce((e, [s, p]) => e.plus(p.qty.times(last.get(s) ?? p.avgCost)), cash);
   const iso = (d: Date) => d.toISOString().replace('.000Z', 'Z');
@@ -145,6 +148,13 @@ function simulate(
       const fill = applyFill(before, { side: order.side, qty: order.qty, price: dec(b.open) });
       cash = cash.plus(fill.cashDelta);
       positions.set(b.symbol, fill.position);
+      // As apply-trade-update arms them: the entry's levels, the high-water mark from the fill price, judged from the next bar.
+      if (fill.position.qty.lte(0)) armed.delete(b.symbol);
+      else if (order.side === 'BUY' && order.levels && (order.levels.stopLoss || order.levels.takeProfit || order.levels.trailPct)) {
+        const prevHw = armed.get(b.symbol)?.hw;
+        const px = dec(b.open);
+        armed.set(b.symbol, { stop: order.levels.stopLoss, target: order.levels.takeProfit, trail: order.levels.trailPct, hw: order.levels.trailPct ? (prevHw && prevHw.gt(px) ? prevHw : px) : null, fromMs: b.ts.getTime() });
+      }
       if (before.qty.isZero() && !fill.position.qty.isZero()) open.set(b.symbol, { qty: fill.position.qty, entryTs: ts, entryPrice: dec(b.open), realizedAtEntry: before.realizedPnl });
       else if (fill.position.qty.isZero()) {
         const o = open.get(b.symbol);
@@ -163,26 +173,45 @@ function simulate(
     closes.set(b.symbol, hist);
     if (!live) continue;
     bars++;
-    const d = strategy.evaluate({ symbol: b.symbol, timeframe: tf, bar, features, closes: hist });
-    if (d) {
-      signals++;
-      const size = targetNotional(cfg.sizing, { equity: equity(), barVol: features.vol_20, barsPerDay: barsPerDay(tf) });
+    const decide = (side: TOrderSide, orderNotional: Dec) => {
       // This symbol's own order of the previous bar has filled above; orders of other symbols placed on this
       // same timestamp are still working and hold buying power at their reference price, as intents do live.
       const committed = [...pending.values()].filter((p) => p.side === 'BUY').reduce((s, p) => s.plus(p.qty.times(p.refPrice)), ZERO);
       const exposure = [...positions].reduce((e, [s, p]) => e.plus(p.qty.times(last.get(s) ?? p.avgCost).abs()), ZERO).plus(committed);
-      const decision = checkPreTrade({
-        state: 'ACTIVE', side: d.side, price: dec(b.close), positionQty: pos(b.symbol).qty, dataStale: false,
+      const sellingHere = pending.get(b.symbol)?.side === 'SELL' ? pending.get(b.symbol)!.qty : ZERO;
+      return checkPreTrade({
+        state: 'ACTIVE', side, price: dec(b.close), positionQty: side === 'SELL' ? pos(b.symbol).qty.minus(sellingHere) : pos(b.symbol).qty, dataStale: false,
         buyingPower: cash.minus(committed), marketOpen: inRegularSession(b.ts, tf === '1d' ? 1 : TIMEFRAME_MINUTES[tf]),
         exposure: { gross: exposure, net: exposure }, openOrders: pending.size, lastPrice: dec(b.close),
         limits: {
-          orderNotional: size.notional, maxPositionQty: dec(config.RISK_MAX_POSITION_QTY), maxPositionNotional: dec(config.RISK_MAX_POSITION_NOTIONAL),
+          orderNotional, maxPositionQty: dec(config.RISK_MAX_POSITION_QTY), maxPositionNotional: dec(config.RISK_MAX_POSITION_NOTIONAL),
           maxGrossExposure: dec(config.RISK_MAX_GROSS_EXPOSURE), maxNetExposure: dec(config.RISK_MAX_NET_EXPOSURE), maxOpenOrders: config.RISK_MAX_OPEN_ORDERS,
           priceCollarPct: config.RISK_PRICE_COLLAR_PCT,
         },
       });
-      if (decision.ok) pending.set(b.symbol, { side: d.side, qty: decision.qty, refPrice: dec(b.close) });
-      else if (!decision.ok) denied[decision.code] = (denied[decision.code] ?? 0) + 1;
+    };
+    const deny = (code: string) => (denied[code] = (denied[code] ?? 0) + 1);
+    // The engine's exit watch first (watch-exits.ts): bars after the fill's own bar, stop before target.
+    let stoppedOut = false;
+    const a = armed.get(b.symbol);
+    if (a && b.ts.getTime() > a.fromMs && pos(b.symbol).qty.gt(0)) {
+      const c = checkExit({ qty: pos(b.symbol).qty, stopPrice: a.stop, targetPrice: a.target, trailPct: a.trail, highWater: a.hw }, { high: dec(b.high), low: dec(b.low) });
+      if (c.highWater) a.hw = c.highWater;
+      if (c.trigger) {
+        stoppedOut = true;
+        exits++;
+        const decision = decide('SELL', ZERO);
+        if (decision.ok) pending.set(b.symbol, { side: 'SELL', qty: decision.qty, refPrice: dec(b.close), levels: null });
+        else deny(decision.code);
+      }
+    }
+    const d = strategy.evaluate({ symbol: b.symbol, timeframe: tf, bar, features, closes: hist });
+    if (d && !(stoppedOut && d.side === 'BUY')) {
+      signals++;
+      const size = targetNotional(cfg.sizing, { equity: equity(), barVol: features.vol_20, barsPerDay: barsPerDay(tf) });
+      const decision = decide(d.side, size.notional);
+      if (decision.ok) pending.set(b.symbol, { side: d.side, qty: decision.qty, refPrice: dec(b.close), levels: decision.isEntry ? exitLevels(dec(b.close), cfg.exits) : null });
+      else deny(decision.code);
     }
     // 3. Mark to market once per time step (after the last symbol of this ts).
     if (i === rows.length - 1 || rows[i + 1]!.ts.getTime() !== b.ts.getTime()) curve.push({ ts, equity: equity() });
@@ -194,7 +223,7 @@ function simulate(
     trades.push({ symbol, qty: o.qty.toFixed(), entryTs: o.entryTs, entryPrice: o.entryPrice.toFixed(), exitTs: null, exitPrice: null, pnl: decStr(p.realizedPnl.minus(o.realizedAtEntry).plus(px.minus(p.avgCost).times(p.qty)).toDecimalPlaces(2)) });
   }
   trades.sort((a, b) => a.entryTs.localeCompare(b.entryTs) || a.symbol.localeCompare(b.symbol));
-  return { metrics: metricsOf(curve, trades, cash0, signals, denied, bars), equityCurve: thin(curve).map((p) => ({ ts: p.ts, equity: decStr(p.equity.toDecimalPlaces(2)) })), trades };
+  return { metrics: { ...metricsOf(curve, trades, cash0, signals, denied, bars), exits }, equityCurve: thin(curve).map((p) => ({ ts: p.ts, equity: decStr(p.equity.toDecimalPlaces(2)) })), trades };
 }
 
 function metricsOf(curve: { ts: string; equity: Dec }[], trades: BacktestTrade[], cash0: Dec, signals: number, denied: Record<string, number>, bars: number): BacktestMetrics {

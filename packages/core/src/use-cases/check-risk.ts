@@ -1,8 +1,8 @@
 // The risk decision for one signal: APPROVED with an OrderIntent (same transaction, the outbox), or
 // DENIED with a reason code. Idempotent: a signal is decided once; a retry re-sends an approved intent.
 // `whatIfOrder` asks the same question for an order someone is considering, without writing anything.
-import type { TDenyReason, TJobPayload, TOrderSide, TTimeframe, TTradingState } from '@ai-trader/contracts';
-import { checkPreTrade, dec, decStr, inRegularSession, TIMEFRAME_MINUTES, ZERO, type PreTradeDecision, type PreTradeInput } from '@ai-trader/domain';
+import type { TDenyReason, TExits, TJobPayload, TOrderSide, TTimeframe, TTradingState } from '@ai-trader/contracts';
+import { checkPreTrade, dec, decStr, exitLevels, inRegularSession, TIMEFRAME_MINUTES, ZERO, type PreTradeDecision, type PreTradeInput } from '@ai-trader/domain';
 import { withTransaction, type PgClient } from '@ai-trader/db';
 import { UnrecoverableError } from 'bullmq';
 import { latestCloses } from '../infra/latest-bars.ts';
@@ -107,6 +107,17 @@ async function gather(deps: Pick<Deps, 'config' | 'redis' | 'pool' | 'clock' | '
   };
 }
 
+interface SignalFacts {
+  symbol: string;
+  side: TOrderSide;
+  price: string;
+  barTs: Date;
+  strategy: string;
+  targetNotional: string | null;
+  exits: TExits | null; // the strategy's exits, on an entry signal
+  exitReason: string | null; // on an exit signal from the engine's watch
+}
+
 export interface RiskDecisionResult {
   id: string;
   signalId: string;
@@ -127,8 +138,9 @@ export async function checkRisk(deps: Deps, p: TJobPayload<'risk.check'>): Promi
     // Decisions are serialised (this advisory lock) so buying power is never spent twice; the reads below start
     // after it is held, so they see every decision committed before.
     await client.query(`SELECT pg_advisory_xact_lock(hashtext('risk.check'))`);
-    const { rows } = await client.query<DecisionRow & { symbol: string; side: TOrderSide; price: string; barTs: Date; strategy: string; targetNotional: string | null }>(
+    const { rows } = await client.query<DecisionRow & SignalFacts>(
       `SELECT s.symbol, s.side::text AS side, s.price::text AS price, s."barTs", s.strategy, s."targetNotional"::text AS "targetNotional",
+              s.detail->'exits' AS exits, s.detail->>'exitReason' AS "exitReason",
               d.id, d."signalId", d.outcome::text AS outcome, d."reasonCode", d.message, i.id AS "intentId", i.status::text AS "intentStatus"
          FROM signals s LEFT JOIN risk_decisions d ON d."signalId" = s.id LEFT JOIN order_intents i ON i."riskDecisionId" = d.id
         WHERE s.id = $1`,
@@ -145,12 +157,15 @@ export async function checkRisk(deps: Deps, p: TJobPayload<'risk.check'>): Promi
       await client.query(`INSERT INTO risk_decisions (id, "signalId", outcome, "reasonCode", message) VALUES (gen_random_uuid(), $1, 'DENIED', $2, $3)`, [p.signalId, result.code, result.message]);
     } else {
       // The intent in the same transaction as the decision (the outbox); createdAt from our clock: the
-      // order-rate limit counts intents on the same clock it reads.
+      // order-rate limit counts intents on the same clock it reads. An entry carries its exits as prices.
+      const levels = result.isEntry ? exitLevels(dec(signal.price), signal.exits) : null;
       await client.query(
         `WITH d AS (INSERT INTO risk_decisions (id, "signalId", outcome, message) VALUES (gen_random_uuid(), $1, 'APPROVED', $2) RETURNING id)
-         INSERT INTO order_intents (id, "riskDecisionId", symbol, side, qty, "refPrice", "isEntry", status, "createdAt", "updatedAt")
-         SELECT gen_random_uuid(), d.id, $3, $4::"OrderSide", $5::numeric, $6::numeric, $7, 'PENDING', $8, now() FROM d`,
-        [p.signalId, result.message, signal.symbol, signal.side, decStr(result.qty), signal.price, result.isEntry, deps.clock.now()],
+         INSERT INTO order_intents (id, "riskDecisionId", symbol, side, qty, "refPrice", "isEntry", status, "createdAt", "updatedAt", "stopLoss", "takeProfit", "trailPct", "exitReason")
+         SELECT gen_random_uuid(), d.id, $3, $4::"OrderSide", $5::numeric, $6::numeric, $7, 'PENDING', $8, now(), $9::numeric, $10::numeric, $11::numeric, $12 FROM d`,
+        [p.signalId, result.message, signal.symbol, signal.side, decStr(result.qty), signal.price, result.isEntry, deps.clock.now(),
+          levels?.stopLoss?.toFixed() ?? null, levels?.takeProfit?.toFixed() ?? null, levels?.trailPct?.toFixed() ?? null,
+          result.isEntry ? null : (signal.exitReason ?? 'signal')],
       );
     }
     return toResult((await client.query<DecisionRow>(DECISION, [p.signalId])).rows[0]!);

@@ -8,6 +8,7 @@ import { TIMEFRAME_TABLE, type Prisma } from '@ai-trader/db';
 import { latestCloses } from '../infra/latest-bars.ts';
 import type { Deps } from '../ports.ts';
 import { updateFeaturesForBar } from './features.ts';
+import { watchExits } from './watch-exits.ts';
 import { latestLayerSymbols } from './scanner.ts';
 import { activeModel, buildStrategy, historyNeeded, toConfig } from './strategies.ts';
 
@@ -42,8 +43,10 @@ async function equity(deps: Pick<Deps, 'prisma' | 'pool' | 'redis' | 'config'>):
 export async function scoreBar(deps: Deps, p: TJobPayload<'scoring.score'>): Promise<{ signalIds: string[] }> {
   // Features of every ingested bar are kept current (the feature store), whether or not a strategy trades it.
   const f = await updateFeaturesForBar(deps, p);
+  // Exits of what we hold come first; a bar that stops a position out opens no new entry in it.
+  const exit = await watchExits(deps, p);
   const configs = await strategiesFor(deps, p.symbol, p.timeframe);
-  if (!configs.length) return { signalIds: [] };
+  if (!configs.length) return { signalIds: exit.trigger?.signalId ? [exit.trigger.signalId] : [] };
   const features: FeatureVector = f.values;
   const barTs = new Date(p.ts);
   const need = Math.max(1, ...configs.map(historyNeeded));
@@ -52,7 +55,7 @@ export async function scoreBar(deps: Deps, p: TJobPayload<'scoring.score'>): Pro
     [p.symbol, barTs],
   );
   const last = rows.rows[0];
-  if (!last || last.ts.getTime() !== barTs.getTime()) return { signalIds: [] };
+  if (!last || last.ts.getTime() !== barTs.getTime()) return { signalIds: exit.trigger?.signalId ? [exit.trigger.signalId] : [] };
   const bar = { symbol: p.symbol, timeframe: p.timeframe, ts: p.ts, open: last.open, high: last.high, low: last.low, close: last.close, volume: last.volume, source: last.source };
   const closes = rows.rows.map((r) => r.close).reverse();
 
@@ -65,14 +68,15 @@ export async function scoreBar(deps: Deps, p: TJobPayload<'scoring.score'>): Pro
       continue;
     }
     const d = buildStrategy(c, model ?? undefined).evaluate({ symbol: p.symbol, timeframe: p.timeframe, bar, features, closes });
-    if (!d) continue;
+    if (!d || (exit.trigger && d.side === 'BUY')) continue;
     eq ??= await equity(deps);
     const size = targetNotional(c.sizing, { equity: eq, barVol: features.vol_20, barsPerDay: barsPerDay(p.timeframe) });
     await deps.prisma.signal.createMany({
       data: [{
         strategy: c.name, symbol: p.symbol, barTs, side: d.side, price: last.close, score: d.score, modelVersion: d.modelVersion ?? null,
         topFeatures: d.topFeatures as unknown as Prisma.InputJsonValue, targetNotional: decStr(size.notional),
-        detail: { reason: d.reason, sizing: size.why, strategyKind: c.kind },
+        // An entry carries the strategy's exits: risk prices them into the intent from the signal's price.
+        detail: { reason: d.reason, sizing: size.why, strategyKind: c.kind, ...(d.side === 'BUY' && Object.keys(c.exits).length ? { exits: c.exits } : {}) },
       }],
       skipDuplicates: true,
     });
@@ -81,5 +85,6 @@ export async function scoreBar(deps: Deps, p: TJobPayload<'scoring.score'>): Pro
     ids.push(signal.id);
   }
   if (ids.length) await deps.events.publish('signal');
+  if (exit.trigger?.signalId) ids.unshift(exit.trigger.signalId);
   return { signalIds: ids };
 }

@@ -9,11 +9,11 @@ import type { Deps } from '../ports.ts';
 export type ActorRef = Pick<TActor, 'id' | 'email'>;
 export const SYSTEM_ACTOR: ActorRef = { id: 'system', email: 'system' };
 
-type Row = { name: string; kind: string; enabled: boolean; symbols: string[]; layer: string | null; timeframe: string; params: unknown; sizing: unknown; modelName: string | null; version: number; updatedAt: Date; updatedBy: string };
+type Row = { name: string; kind: string; enabled: boolean; symbols: string[]; layer: string | null; timeframe: string; params: unknown; sizing: unknown; exits?: unknown; modelName: string | null; version: number; updatedAt: Date; updatedBy: string };
 
 /** A stored row as a validated config (a row that no longer validates is reported, never used). */
 export function toConfig(r: Row): TStrategyConfig {
-  const parsed = ZStrategyConfig.safeParse({ name: r.name, kind: r.kind, enabled: r.enabled, symbols: r.symbols, layer: r.layer, timeframe: r.timeframe, params: r.params, sizing: r.sizing, modelName: r.modelName });
+  const parsed = ZStrategyConfig.safeParse({ name: r.name, kind: r.kind, enabled: r.enabled, symbols: r.symbols, layer: r.layer, timeframe: r.timeframe, params: r.params, sizing: r.sizing, exits: r.exits ?? {}, modelName: r.modelName });
   if (!parsed.success) throw new RangeError(`strategy ${r.name} in the database is invalid: ${parsed.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`);
   return parsed.data;
 }
@@ -27,7 +27,7 @@ export async function listStrategies(deps: Pick<Deps, 'prisma'>): Promise<Strate
 
 const data = (c: TStrategyConfig) => ({
   kind: c.kind, enabled: c.enabled, symbols: c.symbols, layer: c.layer, timeframe: c.timeframe,
-  params: c.params as Prisma.InputJsonValue, sizing: c.sizing as Prisma.InputJsonValue, modelName: c.modelName,
+  params: c.params as Prisma.InputJsonValue, sizing: c.sizing as Prisma.InputJsonValue, exits: c.exits as Prisma.InputJsonValue, modelName: c.modelName,
 });
 
 /** Creates or replaces one strategy's configuration; audited with before and after. Returns the new version. */
