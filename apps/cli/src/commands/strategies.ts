@@ -24,7 +24,7 @@ export function registerStrategies(program: Command, ctx: () => CliContext) {
       if (!rows.length) return console.log('no strategies; seed them with npm start or ai-trader strategies apply ops/strategies.yaml');
       for (const r of rows) {
         const on = r.symbols.length ? r.symbols.join(',') : `scanner ${r.layer}`;
-        console.log(`${r.enabled ? 'ON ' : 'off'} ${r.name.padEnd(16)} ${r.kind.padEnd(14)} ${r.timeframe} ${on}  sizing ${JSON.stringify(r.sizing)}  params ${JSON.stringify(r.params)}${r.modelName ? `  model ${r.modelName}` : ''}  v${r.version} by ${r.updatedBy}`);
+        console.log(`${r.enabled ? 'ON ' : 'off'} ${r.name.padEnd(16)} ${r.kind.padEnd(14)} ${r.timeframe} ${on}  sizing ${JSON.stringify(r.sizing)}  exits ${JSON.stringify(r.exits)}  params ${JSON.stringify(r.params)}${r.modelName ? `  model ${r.modelName}` : ''}  v${r.version} by ${r.updatedBy}`);
       }
     });
   s.command('apply')

@@ -38,9 +38,9 @@ function StrategyTable({ canAct }: { canAct: boolean }) {
       )}
       {toggle.error && <p role="alert" className="neg" data-testid="strategy-error">{toggle.error.data?.validation?.join('; ') ?? toggle.error.message}</p>}
       <table data-testid="strategies">
-        <thead><tr><th>Name</th><th>Kind</th><th>Trades</th><th>Timeframe</th><th>Sizing</th><th>Parameters</th><th>Version</th><th>State</th></tr></thead>
+        <thead><tr><th>Name</th><th>Kind</th><th>Trades</th><th>Timeframe</th><th>Sizing</th><th>Exits</th><th>Parameters</th><th>Version</th><th>State</th></tr></thead>
         <tbody>
-          {list.data?.length === 0 && <tr><td colSpan={8} className="empty">No strategies (seeded from ops/strategies.yaml on start)</td></tr>}
+          {list.data?.length === 0 && <tr><td colSpan={9} className="empty">No strategies (seeded from ops/strategies.yaml on start)</td></tr>}
           {list.data?.map((s) => (
             <tr key={s.name} data-strategy={s.name}>
               <td>{s.name}</td>
@@ -48,6 +48,7 @@ function StrategyTable({ canAct }: { canAct: boolean }) {
               <td>{s.symbols.length ? s.symbols.join(', ') : `scanner ${s.layer}`}</td>
               <td>{s.timeframe}</td>
               <td><code>{JSON.stringify(s.sizing)}</code></td>
+              <td>{exitsText(s.exits)}</td>
               <td><code>{JSON.stringify(s.params)}</code></td>
               <td title={`by ${s.updatedBy} at ${s.updatedAt}`}>v{s.version}</td>
               <td>
@@ -75,7 +76,7 @@ function Signals() {
       <table data-testid="signals">
         <thead><tr><th>Bar (ET)</th><th>Strategy</th><th>Symbol</th><th>Side</th><th className="num">Score</th><th>Why</th><th>Top features</th><th>Risk</th></tr></thead>
         <tbody>
-          {sub.data?.length === 0 && <tr><td colSpan={8} className="empty">No signals yet</td></tr>}
+          {sub.data?.length === 0 && <tr><td colSpan={9} className="empty">No signals yet</td></tr>}
           {sub.data?.map((s) => (
             <tr key={s.id}>
               <td>{marketTime(s.barTs)}</td><td>{s.strategy}{s.modelVersion ? ` · ${s.modelVersion}` : ''}</td><td>{s.symbol}</td>
@@ -128,7 +129,7 @@ function Backtests() {
       <table data-testid="backtests">
         <thead><tr><th>Strategy</th><th>Range</th><th>Status</th><th className="num">Return</th><th className="num">Max DD</th><th className="num">Sharpe</th><th className="num">Trades</th><th className="num">Hit rate</th></tr></thead>
         <tbody>
-          {runs.data?.length === 0 && <tr><td colSpan={8} className="empty">No backtests yet (ai-trader backtest --strategy NAME --from … --to …)</td></tr>}
+          {runs.data?.length === 0 && <tr><td colSpan={9} className="empty">No backtests yet (ai-trader backtest --strategy NAME --from … --to …)</td></tr>}
           {runs.data?.map((r) => (
             <tr key={r.id} onClick={() => setOpen(r.id)} className={shown?.id === r.id ? 'selected' : ''}>
               <td>{r.strategy}</td><td>{r.from} … {r.to}</td><td title={r.error ?? ''}>{r.status}</td>
@@ -164,4 +165,10 @@ function Backtests() {
       )}
     </section>
   );
+}
+
+/** "stop 1 % · target 2 % · trail 1.5 %", or "none". */
+function exitsText(e: { stopLossPct?: number | undefined; takeProfitPct?: number | undefined; trailingStopPct?: number | undefined }): string {
+  const parts = [e.stopLossPct && `stop ${e.stopLossPct} %`, e.takeProfitPct && `target ${e.takeProfitPct} %`, e.trailingStopPct && `trail ${e.trailingStopPct} %`].filter(Boolean);
+  return parts.length ? parts.join(' · ') : 'none';
 }
