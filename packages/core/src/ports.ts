@@ -11,6 +11,9 @@ export interface SubmitOrderRequest {
   side: TOrderSide;
   qty: string;
   type: 'market';
+  /** The market time the order was decided at (the signal's bar). A broker that simulates a market from bars fills
+   *  it only on bars that begin after it; real brokers ignore it. */
+  marketTs?: string;
 }
 
 export interface SubmitOrderAck {

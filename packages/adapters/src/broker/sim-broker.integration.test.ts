@@ -165,6 +165,19 @@ describe('simulated broker', () => {
     expect((await replay.account()).marketTime).toBe('2025-06-04T20:00:00.000Z');
   });
 
+  it('driven by bars, fills an order only on a bar after the one it was decided on (never at a price it could not have had)', async () => {
+    const replay = sim({ marketTime: 'bars' });
+    await replay.onMarketBar(bar('SPY', at(0), '600'));
+    // Decided on the 09:35 bar's close; the matching of 09:35 itself may run after the order arrives (it does here).
+    const ack = await replay.submitOrder({ ...order('SPY', 'BUY', '1'), marketTs: at(5) });
+    expect(ack.status).toBe('accepted');
+    expect(await replay.onMarketBar(bar('SPY', at(5), '601'))).toEqual([]);
+    const fills = await replay.onMarketBar(bar('SPY', at(10), '602'));
+    expect(fills.map((u) => [u.event, u.price, u.at])).toEqual([['fill', '602', new Date(at(10)).toISOString()]]); // at the bar's market time
+    // Its market time also judges the session: decided after the close → refused.
+    expect(await replay.submitOrder({ ...order('SPY', 'BUY', '1'), marketTs: '2025-06-04T20:05:00Z' })).toMatchObject({ status: 'rejected', cause: 'market_closed' });
+  });
+
   it('knows the symbols it has bars of', async () => {
     const b = sim();
     expect(await b.isTradable('SPY')).toBe(true);

@@ -115,9 +115,10 @@ export class SimBroker implements BrokerPort {
     const refPrice = f.px ? decStr(fillPrice(dec(f.px), req.side, this.o.slippageBps)) : null;
     const reason = refusal ? `${refusal.cause}: ${refusal.message}` : null;
     const inserted = await this.prisma.$queryRaw<{ id: string }[]>`
-      INSERT INTO sim_orders (id, "clientOrderId", symbol, side, type, qty, status, "refPrice", "rejectCause", "rejectReason", "updatedAt")
+      INSERT INTO sim_orders (id, "clientOrderId", symbol, side, type, qty, status, "refPrice", "rejectCause", "rejectReason", "notBefore", "updatedAt")
       VALUES (gen_random_uuid(), ${req.clientOrderId}, ${req.symbol}, ${req.side}::"OrderSide", ${req.type}, ${qty}::numeric,
-              ${refusal ? 'rejected' : 'new'}::"OrderStatus", ${refPrice}::numeric, ${refusal?.cause ?? null}, ${reason}, now())
+              ${refusal ? 'rejected' : 'new'}::"OrderStatus", ${refPrice}::numeric, ${refusal?.cause ?? null}, ${reason},
+              ${bars && req.marketTs ? new Date(req.marketTs) : null}::timestamptz, now())
       ON CONFLICT ("clientOrderId") DO NOTHING
       RETURNING id`;
     if (inserted[0]) return ackOf({ id: inserted[0].id, status: refusal ? 'rejected' : 'new', cause: refusal?.cause ?? null, reason });
@@ -132,7 +133,8 @@ export class SimBroker implements BrokerPort {
     const qty = /^\d+(\.\d+)?$/.test(req.qty) ? dec(req.qty) : ZERO;
     if (qty.lte(0)) return refusals.badQty(req.qty);
     if (f.px === null) return refusals.unknownAsset(req.symbol);
-    const at = this.o.marketTime === 'clock' ? now : f.marketTs; // driven by bars and shown none yet: no hours to judge by
+    // Driven by bars: the order's own market time, else the newest bar shown (none yet: no hours to judge by).
+    const at = this.o.marketTime === 'clock' ? now : req.marketTs ? new Date(req.marketTs) : f.marketTs;
     if (at) {
       const c = marketClockAt(at);
       if (!c.isOpen) return refusals.marketClosed(at, c.nextOpen);
@@ -210,6 +212,7 @@ export class SimBroker implements BrokerPort {
         SELECT o.id, o.side::text AS side, o.qty::text AS qty, o."filledQty"::text AS "filledQty",
                EXISTS (SELECT 1 FROM sim_executions x WHERE x."simOrderId" = o.id AND x."barTs" = ${barTs}) AS done
           FROM sim_orders o WHERE o.symbol = ${bar.symbol} AND o.status IN ('new', 'partially_filled')
+           AND (o."notBefore" IS NULL OR o."notBefore" < ${barTs}) -- never on the bar it was decided on (or before)
          ORDER BY o."createdAt", o.id FOR UPDATE OF o`;
       if (!open.some((o) => !o.done)) return;
       // After the locks: executions and the position of the symbol change only under them.

@@ -25,6 +25,7 @@ interface IntentRow {
   status: 'PENDING' | 'SUBMITTED' | 'BLOCKED' | 'FAILED';
   hasOrder: boolean;
   state: TTradingState;
+  barTs: Date | null;
 }
 
 /** The cause of a failure to reach the broker (the adapter's error kind where it has one). */
@@ -45,7 +46,8 @@ export async function submitIntent(deps: Deps, p: TJobPayload<'execution.submit'
   const outcome = await withTransaction(deps.pool, async (client): Promise<SubmitOutcome> => {
     const { rows } = await client.query<IntentRow>(
       `SELECT i.id, i.symbol, i.side::text AS side, i.qty::text AS qty, i."isEntry", i.status::text AS status,
-              EXISTS (SELECT 1 FROM orders o WHERE o."intentId" = i.id) AS "hasOrder", t.state::text AS state
+              EXISTS (SELECT 1 FROM orders o WHERE o."intentId" = i.id) AS "hasOrder", t.state::text AS state,
+              (SELECT s."barTs" FROM risk_decisions d JOIN signals s ON s.id = d."signalId" WHERE d.id = i."riskDecisionId") AS "barTs"
          FROM order_intents i, trading_state t
         WHERE i.id = $1 AND t.id = 1
           FOR UPDATE OF i FOR SHARE OF t`,
@@ -62,7 +64,9 @@ export async function submitIntent(deps: Deps, p: TJobPayload<'execution.submit'
     }
     let ack;
     try {
-      ack = await deps.broker.submitOrder({ clientOrderId, symbol: intent.symbol, side: intent.side, qty: intent.qty, type: 'market' });
+      ack = await deps.broker.submitOrder({
+        clientOrderId, symbol: intent.symbol, side: intent.side, qty: intent.qty, type: 'market', ...(intent.barTs ? { marketTs: intent.barTs.toISOString() } : {}),
+      });
     } catch (e) {
       if (!opts.isLastAttempt) throw e;
       brokerError = e;

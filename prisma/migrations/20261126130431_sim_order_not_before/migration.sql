@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "sim_orders" ADD COLUMN     "notBefore" TIMESTAMPTZ(3);
