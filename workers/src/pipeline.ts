@@ -50,7 +50,7 @@ export async function startPipeline(rt: Runtime, roles: Role[], opts: { feed?: b
   if (roles.includes('broker')) {
     // Reconciliation with the broker: at start (the scheduler's first run is immediate) and every 30 s.
     await rt.queues.queues.get('monitor.reconcile')!.upsertJobScheduler(
-      'reconcile', { every: 30_000, immediately: true },
+      'reconcile', { every: 30_000 }, // the first run is immediate
       { name: 'monitor.reconcile', data: {}, opts: { attempts: 1, removeOnComplete: { count: 50 }, removeOnFail: { count: 200 } } },
     );
   }
