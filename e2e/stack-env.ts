@@ -10,7 +10,8 @@ export interface Stack {
 }
 
 export function readStack(): Stack {
-  return JSON.parse(readFileSync(path.resolve(import.meta.dirname, '.stack.json'), 'utf8')) as Stack;
+  const port = Number(process.env.E2E_PORT ?? 3210);
+  return JSON.parse(readFileSync(path.resolve(import.meta.dirname, port === 3210 ? '.stack.json' : `.stack-${port}.json`), 'utf8')) as Stack;
 }
 
 /** A workers process a spec starts for itself (e.g. only the feed, or only backfills), with its output kept. */

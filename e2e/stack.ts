@@ -9,8 +9,8 @@ import { createTestDatabase } from '@ai-trader/db/testing';
 import { createRedis } from '@ai-trader/core';
 
 const root = path.resolve(import.meta.dirname, '..');
-export const STACK_FILE = path.join(root, 'e2e', '.stack.json');
 const port = Number(process.env.E2E_PORT ?? 3210);
+export const STACK_FILE = path.join(root, 'e2e', port === 3210 ? '.stack.json' : `.stack-${port}.json`);
 
 const db = await createTestDatabase('e2e');
 const prefix = `e2e-${randomBytes(4).toString('hex')}`;

@@ -7,6 +7,8 @@ const config: NextConfig = {
   // Node-only libraries stay as runtime requires instead of being bundled.
   serverExternalPackages: ['pg', '@prisma/adapter-pg', '@prisma/client', 'bullmq', 'ioredis', 'pino'],
   outputFileTracingRoot: path.resolve(import.meta.dirname, '../..'),
+  // NEXT_DIST_DIR: a separate build directory (two builds of one checkout side by side, e.g. two e2e runs).
+  distDir: process.env.NEXT_DIST_DIR ?? '.next',
   poweredByHeader: false,
   typescript: { ignoreBuildErrors: false },
   async headers() {

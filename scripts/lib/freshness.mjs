@@ -28,7 +28,7 @@ export function newestMtime(roots, skipDirs = new Set()) {
     for (const entry of entries) {
       const full = path.join(dir, entry.name);
       if (entry.isDirectory()) {
-        if (!skipDirs.has(entry.name)) visit(full);
+        if (!skipDirs.has(entry.name) && !entry.name.startsWith('.next')) visit(full); // .next, .next-* (NEXT_DIST_DIR): build outputs
       } else if (entry.isFile()) {
         newest = Math.max(newest, mtime(full));
       }
