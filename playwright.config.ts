@@ -24,7 +24,7 @@ export default defineConfig({
   webServer: {
     command: 'node_modules/.bin/tsx e2e/stack.ts',
     url: `http://127.0.0.1:${PORT}/api/health`,
-    env: { E2E_PORT: String(PORT) },
+    env: { E2E_PORT: String(PORT), ...(process.env.NEXT_DIST_DIR ? { NEXT_DIST_DIR: process.env.NEXT_DIST_DIR } : {}) },
     timeout: 120_000,
     reuseExistingServer: false,
     stdout: 'pipe',

@@ -3,17 +3,21 @@ import Link from 'next/link';
 import { usePathname, useRouter } from 'next/navigation';
 import { authClient } from '@/lib/auth-client';
 
+const PAGES: Array<[string, string]> = [
+  ['/', 'Overview'], ['/positions', 'Positions'], ['/orders', 'Orders'], ['/strategies', 'Strategies'], ['/scanner', 'Scanner'],
+  ['/risk', 'Risk'], ['/data', 'Data'], ['/backfills', 'Backfills'], ['/audit', 'Audit log'],
+];
+
 export function Nav({ email, role }: { email: string; role: string }) {
   const path = usePathname();
   const router = useRouter();
   return (
     <header className="nav">
       <strong className="brand">ai-trader</strong>
-      <nav>
-        <Link href="/" aria-current={path === '/' ? 'page' : undefined}>Overview</Link>
-        <Link href="/strategies" aria-current={path === '/strategies' ? 'page' : undefined}>Strategies</Link>
-        <Link href="/backfills" aria-current={path === '/backfills' ? 'page' : undefined}>Backfills</Link>
-        <Link href="/audit" aria-current={path === '/audit' ? 'page' : undefined}>Audit log</Link>
+      <nav aria-label="Pages">
+        {PAGES.map(([href, label]) => (
+          <Link key={href} href={href} aria-current={(href === '/' ? path === '/' : path.startsWith(href)) ? 'page' : undefined}>{label}</Link>
+        ))}
       </nav>
       <span className="who">
         {email} <span className="role">{role}</span>
