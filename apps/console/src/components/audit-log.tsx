@@ -17,7 +17,7 @@ export function AuditLog() {
       <h1>Audit log</h1>
       {list.error && <p role="alert" className="error">{list.error.message}</p>}
       <table data-testid="audit">
-        <thead><tr><th>When (UTC)</th><th>Who</th><th>Action</th><th>Reason</th><th>Before</th><th>After</th></tr></thead>
+        <thead><tr><th>When (New York)</th><th>Who</th><th>Action</th><th>Reason</th><th>Before</th><th>After</th></tr></thead>
         <tbody>
           {list.data?.length === 0 && <tr><td colSpan={6} className="empty">Nothing has been done yet</td></tr>}
           {list.data?.map((a) => (

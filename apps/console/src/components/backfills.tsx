@@ -112,7 +112,7 @@ function RunTable({ runs, canAct }: { runs: BackfillProgress[]; canAct: boolean 
       <table data-testid="backfills" className="backfills">
         <thead>
           <tr>
-            <th>Run</th><th>Status</th><th>Stage / TF</th><th>Days (New York)</th><th>Requested by</th><th>Created (UTC)</th><th className="progress-col">Progress (chunks)</th>
+            <th>Run</th><th>Status</th><th>Stage / TF</th><th>Days (New York)</th><th>Requested by</th><th>Created (New York)</th><th className="progress-col">Progress (chunks)</th>
             {canAct && <th />}
           </tr>
         </thead>

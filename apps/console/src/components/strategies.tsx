@@ -74,7 +74,7 @@ function Signals() {
     <section aria-label="Latest signals">
       <h2>Latest signals</h2>
       <table data-testid="signals">
-        <thead><tr><th>Bar (ET)</th><th>Strategy</th><th>Symbol</th><th>Side</th><th className="num">Score</th><th>Why</th><th>Top features</th><th>Risk</th></tr></thead>
+        <thead><tr><th>Bar (New York)</th><th>Strategy</th><th>Symbol</th><th>Side</th><th className="num">Score</th><th>Why</th><th>Top features</th><th>Risk</th></tr></thead>
         <tbody>
           {sub.data?.length === 0 && <tr><td colSpan={9} className="empty">No signals yet</td></tr>}
           {sub.data?.map((s) => (
