@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestRuntime, type TestRuntime } from '@ai-trader/adapters/testing';
 import type { TActor } from '@ai-trader/contracts';
+import { dec, decStr, toEt } from '@ai-trader/domain';
 import { LiveHub } from './live-hub.ts';
 import { appRouter } from './root.ts';
 import { createAuth, upsertPasswordUser } from './auth.ts';
@@ -51,6 +52,33 @@ describe('tRPC procedures', () => {
     expect(audit[2]!.before).toMatchObject({ tradingState: { state: 'ACTIVE' } });
     expect(audit[2]!.after).toMatchObject({ tradingState: { state: 'HALTED' } });
     expect(audit[0]!.after).toMatchObject({ tradingState: { state: 'ACTIVE', changedBy: 'admin@example.com' } });
+  });
+
+  it('stops entries (trader, audited); never loosens a HALT; viewers cannot', async () => {
+    await expect(caller(viewer).trading.stopEntries({ reason: 'viewer tries' })).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    expect(await caller(trader).trading.stopEntries({ reason: 'earnings at noon' })).toEqual({ state: 'REDUCING', changed: true });
+    expect((await caller(viewer).overview.get()).tradingState).toMatchObject({ state: 'REDUCING', changedBy: 'trader@example.com', reason: 'earnings at noon' });
+    const [row] = await caller(viewer).audit.list({ limit: 1 });
+    expect(row).toMatchObject({ action: 'trading.stop-entries', actorEmail: 'trader@example.com' });
+    await caller(trader).trading.halt({ reason: 'now stop everything' });
+    await expect(caller(trader).trading.stopEntries({ reason: 'would loosen' })).rejects.toMatchObject({ code: 'FORBIDDEN', message: expect.stringContaining('HALTED') });
+    expect((await caller(viewer).overview.get()).tradingState.state).toBe('HALTED');
+    await caller(admin).trading.resume({ reason: 'back to normal' });
+  });
+
+  it('overview: day P&L from the first snapshot of the day, exposure, the equity curve with drawdown, health and freshness', async () => {
+    const p = rt.deps.prisma;
+    const day = toEt(new Date()).date;
+    const at = (minAgo: number) => new Date(Date.now() - minAgo * 60_000);
+    // Snapshots as the breakers job writes them: the peak 101 000, then down to 99 990 (1 % under it).
+    for (const [m, equity, peak] of [[30, '100000', '100000'], [20, '101000', '101000'], [10, '99990', '101000']] as const)
+      await p.equitySnapshot.create({ data: { at: at(m), day, equity, cash: equity, peak, dayStart: '100000' } });
+    const o = await caller(viewer).overview.get();
+    expect(o.equityCurve.map((x) => [x.equity, x.drawdownPct])).toEqual([['100000', 0], ['101000', 0], ['99990', 1]]);
+    expect(o.dayPnl).toBe(decStr(dec(o.equity).minus(100000))); // equity (cash, no positions) less the day's first equity
+    expect(o.exposure).toEqual({ gross: '0', net: '0' });
+    expect(Object.keys(o.health.components)).toEqual(expect.arrayContaining(['postgres', 'redis', 'workers']));
+    expect(o.freshness).toMatchObject({ symbols: 0, stale: [], oldestAgeSeconds: null });
   });
 
   it('signs in the seeded user through better-auth and never stores the password in clear', async () => {

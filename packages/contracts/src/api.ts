@@ -53,6 +53,14 @@ export const ZAlertView = z.object({
 });
 export type TAlertView = z.infer<typeof ZAlertView>;
 
+export const ZHealthComponent = z.object({ status: z.enum(['ok', 'degraded', 'down']), detail: z.string() });
+export const ZHealth = z.object({
+  status: z.enum(['ok', 'degraded', 'down']),
+  checkedAt: z.iso.datetime(),
+  components: z.record(z.string(), ZHealthComponent),
+});
+export type THealth = z.infer<typeof ZHealth>;
+
 export const ZOverview = z.object({
   asOf: z.iso.datetime(),
   tradingState: ZTradingStateView,
@@ -67,6 +75,15 @@ export const ZOverview = z.object({
   feed: z.object({ lastBarTs: z.iso.datetime().nullable(), lastBarAt: z.iso.datetime().nullable(), barsStored: z.number().int() }),
   /** Open alerts, most severe and newest first (at most 20). */
   alerts: z.array(ZAlertView),
+  /** Equity less the New York day's first equity snapshot (null before the first snapshot of the day). */
+  dayPnl: ZDecimalString.nullable(),
+  /** Positions at their last price: gross = Σ|value|, net = Σ value. */
+  exposure: z.object({ gross: ZDecimalString, net: ZDecimalString }),
+  /** Equity snapshots (the breakers job, every 15 s) of the last 7 days, thinned to at most 400 points. */
+  equityCurve: z.array(z.object({ at: z.iso.datetime(), equity: ZDecimalString, drawdownPct: z.number() })),
+  health: ZHealth,
+  /** Freshness of the 5m bars per symbol seen: how many, which are stale, the oldest age. */
+  freshness: z.object({ symbols: z.number().int(), stale: z.array(z.string()), oldestAgeSeconds: z.number().nullable() }),
 });
 export type TOverview = z.infer<typeof ZOverview>;
 
@@ -94,13 +111,6 @@ export const ZAuditEntry = z.object({
 export type TAuditEntry = z.infer<typeof ZAuditEntry>;
 export const ZAuditListInput = z.object({ limit: z.number().int().min(1).max(200).default(50), beforeId: z.string().regex(/^\d+$/).optional() });
 
-export const ZHealthComponent = z.object({ status: z.enum(['ok', 'degraded', 'down']), detail: z.string() });
-export const ZHealth = z.object({
-  status: z.enum(['ok', 'degraded', 'down']),
-  checkedAt: z.iso.datetime(),
-  components: z.record(z.string(), ZHealthComponent),
-});
-export type THealth = z.infer<typeof ZHealth>;
 
 /** What workers publish on the live-events channel; the console re-reads what changed. */
 export const ZLiveEvent = z.object({

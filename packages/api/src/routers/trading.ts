@@ -1,5 +1,5 @@
 import { ZHaltRequest, ZHaltResult, ZOrderSide, ZResumeRequest, ZSymbol } from '@ai-trader/contracts';
-import { haltTrading, lastReconciliation, resumeTrading, whatIfOrder } from '@ai-trader/core';
+import { getTradingState, haltTrading, lastReconciliation, resumeTrading, stopEntries, whatIfOrder } from '@ai-trader/core';
 import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import { adminProcedure, router, traderProcedure, viewerProcedure } from '../trpc.ts';
@@ -9,6 +9,13 @@ const amount = z.string().regex(/^\d+(\.\d+)?$/, 'must be an amount like 123.45'
 export const tradingRouter = router({
   // Anyone who may trade may stop trading; only an admin may start it again.
   halt: traderProcedure.input(ZHaltRequest).output(ZHaltResult).mutation(({ ctx, input }) => haltTrading(ctx.deps, { actor: ctx.actor, reason: input.reason })),
+  stopEntries: traderProcedure.input(ZHaltRequest).mutation(({ ctx, input }) => stopEntries(ctx.deps, { actor: ctx.actor, reason: input.reason })),
+  /** The trading state, pushed on every change (the emergency panel on every page). */
+  stateLive: viewerProcedure.subscription(async function* ({ ctx, signal }) {
+    const aborted = signal ?? new AbortController().signal;
+    yield await getTradingState(ctx.deps.prisma);
+    for await (const kinds of ctx.live.changes(aborted)) if (kinds.has('trading-state')) yield await getTradingState(ctx.deps.prisma);
+  }),
   resume: adminProcedure.input(ZResumeRequest).mutation(({ ctx, input }) => resumeTrading(ctx.deps, { actor: ctx.actor, reason: input.reason })),
   /** The last reconciliation pass with the broker (drift, repairs) and the last drift it found; null before the first. */
   reconciliation: viewerProcedure.query(({ ctx }) => lastReconciliation(ctx.deps)),

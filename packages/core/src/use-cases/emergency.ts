@@ -3,7 +3,7 @@
 import type { TActor, THaltResult } from '@ai-trader/contracts';
 import type { Deps } from '../ports.ts';
 import { applyTradeUpdate } from './apply-trade-update.ts';
-import { changeTradingState } from './trading-state.ts';
+import { changeTradingState, lockTradingState } from './trading-state.ts';
 
 export class ForbiddenError extends Error {
   constructor(message: string) {
@@ -45,6 +45,20 @@ export async function haltTrading(deps: Deps, input: { actor: TActor; reason: st
   });
   await deps.events.publish('audit');
   return { state: 'HALTED', changed, canceledOrders, stillOpen };
+}
+
+/** Stop entries: REDUCING (exits still allowed). Traders and admins; never loosens a HALT. */
+export async function stopEntries(deps: Deps, input: { actor: TActor; reason: string }) {
+  if (input.actor.role === 'viewer') throw new ForbiddenError('viewers cannot stop entries');
+  const r = await deps.prisma.$transaction(async (tx) => {
+    const state = await lockTradingState(tx, 'update');
+    if (state === 'HALTED') throw new ForbiddenError('trading is HALTED: stopping entries would loosen it; an admin resumes first');
+    return changeTradingState(tx, { to: 'REDUCING', actor: input.actor, reason: input.reason, action: 'trading.stop-entries', at: deps.clock.now() });
+  });
+  await deps.events.publish('trading-state');
+  await deps.events.publish('audit');
+  deps.logger.warn({ actor: input.actor.email, reason: input.reason }, 'entries stopped (REDUCING)');
+  return { state: r.after.state, changed: r.changed };
 }
 
 export async function resumeTrading(deps: Deps, input: { actor: TActor; reason: string }) {

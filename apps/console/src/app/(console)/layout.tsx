@@ -3,6 +3,7 @@ import { actorFromHeaders, getConsoleServer } from '@ai-trader/api';
 import { headers } from 'next/headers';
 import { redirect } from 'next/navigation';
 import type { ReactNode } from 'react';
+import { EmergencyPanel } from '@/components/emergency-panel';
 import { Nav } from '@/components/nav';
 
 export const dynamic = 'force-dynamic';
@@ -13,6 +14,7 @@ export default async function ConsoleLayout({ children }: { children: ReactNode 
   return (
     <>
       <Nav email={actor.email} role={actor.role} />
+      <EmergencyPanel role={actor.role} />
       <main className="page">{children}</main>
     </>
   );
