@@ -1,6 +1,7 @@
 import { ZActor } from '@ai-trader/contracts';
 import { auditRouter } from './routers/audit.ts';
 import { backfillRouter } from './routers/backfill.ts';
+import { jobsRouter } from './routers/jobs.ts';
 import { overviewRouter } from './routers/overview.ts';
 import { strategiesRouter } from './routers/strategies.ts';
 import { tradingRouter } from './routers/trading.ts';
@@ -13,5 +14,6 @@ export const appRouter = router({
   audit: auditRouter,
   backfill: backfillRouter,
   strategies: strategiesRouter,
+  jobs: jobsRouter,
 });
 export type AppRouter = typeof appRouter;

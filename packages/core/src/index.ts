@@ -34,3 +34,4 @@ export * from './use-cases/list-signals.ts';
 export * from './use-cases/scanner.ts';
 export * from './use-cases/breakers.ts';
 export * from './use-cases/reconcile.ts';
+export * from './use-cases/jobs-view.ts';
