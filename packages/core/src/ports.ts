@@ -10,7 +10,13 @@ export interface SubmitOrderRequest {
   symbol: string;
   side: TOrderSide;
   qty: string;
-  type: 'market';
+  /** market, or a protective SELL that waits at the broker: stop (at stopPrice) or trailing_stop (trailPercent % under
+   *  the highest price since it was placed). Only brokers with `protectiveStops` take the last two. */
+  type: 'market' | 'stop' | 'trailing_stop';
+  stopPrice?: string;
+  trailPercent?: string;
+  /** Default: the broker's setting for market orders (day); protective orders are sent gtc. */
+  timeInForce?: 'day' | 'gtc';
   /** The market time the order was decided at (the signal's bar). A broker that simulates a market from bars fills
    *  it only on bars that begin after it; real brokers ignore it. */
   marketTs?: string;
@@ -35,11 +41,19 @@ export interface BrokerOpenOrder {
 
 export interface BrokerPort {
   readonly name: string;
+  /** The broker keeps stop and trailing-stop orders working on its side: an entry's stop-loss or trailing stop is
+   *  then also placed there as one protective SELL (see watch-exits.ts). The sim broker has none: its exits stay
+   *  engine-only, so the backtest equals the replay. */
+  readonly protectiveStops?: boolean;
   /** Idempotent by clientOrderId: a repeat returns the order the broker already has. */
   submitOrder(req: SubmitOrderRequest): Promise<SubmitOrderAck>;
   /** Cancels every open order at the broker; returns the cancellations as trade updates. */
   cancelAllOrders(): Promise<TTradeUpdate[]>;
   listOpenOrders(): Promise<BrokerOpenOrder[]>;
+  /** Cancels one order and waits until the broker confirms: 'canceled' (it will not trade any more — also when it
+   *  was already canceled, expired or rejected, or the broker never had it), 'not_open' (it filled before the cancel
+   *  took; its fills come as trade updates). Throws when the broker cannot be reached or does not confirm in time. */
+  cancelOrder?(clientOrderId: string): Promise<'canceled' | 'not_open'>;
   /** Prepares what the broker needs on a fresh database (idempotent). */
   init?(): Promise<void>;
   /** The broker's market clock, where it has one (Alpaca); without it the NYSE calendar at the order's bar time decides. */

@@ -91,6 +91,26 @@ describe('AlpacaBroker as BrokerPort', () => {
     expect(await broker.cancelAllOrders()).toEqual([]);
   });
 
+  it('places stop and trailing-stop orders GTC; cancels one by client id and tells canceled from filled first', async () => {
+    const { broker } = await setup({ prices: { SPY: '100' } });
+    expect(broker.protectiveStops).toBe(true);
+    await broker.submitOrder(order('ait-p0', '30', 'SPY'));
+    await until(() => fake!.positions()[0]?.qty === '30');
+    expect(await broker.submitOrder({ ...order('ait-p1', '10', 'SPY', 'SELL'), type: 'stop', stopPrice: '98', timeInForce: 'gtc' })).toMatchObject({ status: 'accepted' });
+    expect(await broker.submitOrder({ ...order('ait-p2', '10', 'SPY', 'SELL'), type: 'trailing_stop', trailPercent: '2.5', timeInForce: 'gtc' })).toMatchObject({ status: 'accepted' });
+    expect(fake!.orders().slice(1).map((o) => [o.client_order_id, o.type, o.stop_price, o.trail_percent, o.time_in_force])).toEqual([
+      ['ait-p1', 'stop', '98', null, 'gtc'], ['ait-p2', 'trailing_stop', '97.5', '2.5', 'gtc'],
+    ]);
+    await expect(broker.submitOrder({ ...order('ait-p3', '1', 'SPY', 'SELL'), type: 'stop' })).rejects.toThrow(/stop_price is required/);
+    expect(await broker.cancelOrder('ait-p1')).toBe('canceled');
+    expect(fake!.orders()[1]!.status).toBe('canceled');
+    expect(await broker.cancelOrder('ait-p1')).toBe('canceled'); // already: still canceled, no second DELETE needed
+    fake!.setPrice('SPY', '97'); // the trailing stop fills before anyone cancels it
+    expect(await broker.cancelOrder('ait-p2')).toBe('not_open');
+    expect(await broker.cancelOrder('ait-never-sent')).toBe('canceled');
+    expect(fake!.requests.filter((r) => r.method === 'DELETE').map((r) => r.status)).toEqual([204]);
+  });
+
   it('offers account, clock, positions, close-all and suspend_trade', async () => {
     const { broker } = await setup();
     await broker.submitOrder(order('ait-e1', '3'));

@@ -1,7 +1,9 @@
-// The Alpaca (paper) broker behind BrokerPort: market orders by client_order_id, cancel-all that reports only what
-// Alpaca confirms cancelled, open orders, and what the emergency controls and gap repair need beyond the port.
+// The Alpaca (paper) broker behind BrokerPort: market and protective (stop, trailing-stop, GTC) orders by
+// client_order_id, cancels that report only what Alpaca confirms, open orders, and what the emergency controls and
+// gap repair need beyond the port.
 import type { TBrokerCause, TTradeUpdate } from '@ai-trader/contracts';
 import type { BrokerOpenOrder, BrokerPort, SubmitOrderAck, SubmitOrderRequest } from '@ai-trader/core';
+import { dec } from '@ai-trader/domain';
 import type { Logger } from 'pino';
 import type { AlpacaRest } from './alpaca-rest.ts';
 import {
@@ -58,6 +60,8 @@ export interface ClosePositionOutcome {
 
 export class AlpacaBroker implements BrokerPort {
   readonly name = 'alpaca';
+  /** Stop and trailing-stop orders work at Alpaca: positions get their protective SELL there. */
+  readonly protectiveStops = true;
   private readonly rest: AlpacaRest;
   private readonly logger: Logger;
 
@@ -74,7 +78,10 @@ export class AlpacaBroker implements BrokerPort {
   async submitOrder(req: SubmitOrderRequest): Promise<SubmitOrderAck> {
     try {
       const order = await this.rest.submitOrder({
-        client_order_id: req.clientOrderId, symbol: req.symbol, qty: req.qty, side: fromSide(req.side), type: 'market', time_in_force: this.o.timeInForce ?? 'day',
+        client_order_id: req.clientOrderId, symbol: req.symbol, qty: req.qty, side: fromSide(req.side), type: req.type,
+        time_in_force: req.timeInForce ?? this.o.timeInForce ?? 'day',
+        ...(req.type === 'stop' ? { stop_price: req.stopPrice } : {}),
+        ...(req.type === 'trailing_stop' ? { trail_percent: req.trailPercent } : {}),
       });
       if (toOrderStatus(order) === 'rejected') return { brokerOrderId: order.id, status: 'rejected', cause: 'rejected', reason: 'rejected: Alpaca rejected the order after accepting it (status rejected)' };
       return { brokerOrderId: order.id, status: 'accepted' };
@@ -123,6 +130,33 @@ export class AlpacaBroker implements BrokerPort {
       await new Promise((r) => setTimeout(r, this.o.cancelPollMs ?? 250));
     }
     return updates;
+  }
+
+  /**
+   * Cancels one of our orders and waits for Alpaca's word on it: looked up by client_order_id, DELETE /v2/orders/{id},
+   * then read back until it is done. A cancel request is not a cancellation — the order may fill first (a triggered
+   * stop is a market order): that is 'not_open'. Not confirmed within cancelSettleMs: AlpacaError('broker_down').
+   */
+  async cancelOrder(clientOrderId: string): Promise<'canceled' | 'not_open'> {
+    const found = await this.rest.getOrderByClientId(clientOrderId);
+    if (!found) return 'canceled'; // Alpaca never had it: nothing of it can trade
+    const done = cancelOutcome(found);
+    if (done) return done;
+    const asked = await this.rest.cancelOrder(found.id); // 422: no longer cancelable, i.e. filled meanwhile: read below
+    const settleMs = this.o.cancelSettleMs ?? 5000;
+    const deadline = Date.now() + settleMs;
+    for (;;) {
+      const o = await this.rest.getOrder(found.id);
+      const outcome = o ? cancelOutcome(o) : 'canceled';
+      if (outcome) {
+        if (o && outcome === 'canceled' && dec(o.filled_qty).gt(0))
+          this.logger.warn({ clientOrderId, brokerOrderId: o.id, filledQty: o.filled_qty }, 'Alpaca canceled the rest of a partly filled order');
+        return outcome;
+      }
+      if (Date.now() >= deadline)
+        throw new AlpacaError('broker_down', `Alpaca has not confirmed the cancellation of order ${found.id} (client ${clientOrderId}) within ${settleMs} ms (cancel ${asked}; status ${o?.status ?? '?'})`);
+      await new Promise((r) => setTimeout(r, this.o.cancelPollMs ?? 250));
+    }
   }
 
   /** Every order open at Alpaca, oldest first. */
@@ -226,4 +260,11 @@ export class AlpacaBroker implements BrokerPort {
     if (u) return u.event === 'canceled' ? { ...u, reason: 'cancel all' } : u;
     return null; // filled: nothing to report here; the fill itself comes with its executions
   }
+}
+
+/** What a cancel request came to, once the order is done: filled → 'not_open'; else 'canceled'; null while it is open. */
+function cancelOutcome(o: TAlpacaOrder): 'canceled' | 'not_open' | null {
+  const s = toOrderStatus(o); // pending_cancel and statuses we do not know count as open
+  if (s === 'filled') return 'not_open';
+  return s === 'new' || s === 'partially_filled' ? null : 'canceled';
 }

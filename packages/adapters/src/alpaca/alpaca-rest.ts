@@ -31,9 +31,12 @@ export interface AlpacaOrderRequest {
   symbol: string;
   qty: string;
   side: 'buy' | 'sell';
-  type: 'market' | 'limit';
+  type: 'market' | 'limit' | 'stop' | 'trailing_stop';
   time_in_force: TAlpacaTimeInForce;
   limit_price?: string;
+  stop_price?: string; // stop orders
+  trail_percent?: string; // trailing stops: this or trail_price
+  trail_price?: string;
   client_order_id: string;
   extended_hours?: boolean;
 }
@@ -114,6 +117,13 @@ export class AlpacaRest {
     if (!req.client_order_id || req.client_order_id.length > 128) throw new RangeError(`client_order_id must be 1–128 characters (got ${req.client_order_id.length})`);
     if (!/^\d+(\.\d+)?$/.test(req.qty) || dec(req.qty).lte(0)) throw new RangeError(`qty must be a positive decimal string (got '${req.qty}')`);
     if ((req.type === 'limit') !== (req.limit_price !== undefined)) throw new RangeError('limit_price is required for limit orders and only for them');
+    if ((req.type === 'stop') !== (req.stop_price !== undefined)) throw new RangeError('stop_price is required for stop orders and only for them');
+    if (req.type === 'trailing_stop' ? (req.trail_percent === undefined) === (req.trail_price === undefined) : req.trail_percent !== undefined || req.trail_price !== undefined)
+      throw new RangeError('a trailing_stop order takes exactly one of trail_percent and trail_price, other orders neither');
+    for (const [k, v] of [['limit_price', req.limit_price], ['stop_price', req.stop_price], ['trail_percent', req.trail_percent], ['trail_price', req.trail_price]] as const)
+      if (v !== undefined && (!/^\d+(\.\d+)?$/.test(v) || dec(v).lte(0))) throw new RangeError(`${k} must be a positive decimal string (got '${v}')`);
+    // Spec: qty "can be fractionable for only market and day order types".
+    if (!dec(req.qty).isInteger() && (req.type !== 'market' || req.time_in_force !== 'day')) throw new RangeError(`a fractional qty (${req.qty}) is only for market day orders`);
     try {
       return await this.call('POST', '/v2/orders', { body: req, schema: ZAlpacaOrder });
     } catch (e) {
@@ -158,6 +168,20 @@ export class AlpacaRest {
       all.push(...page);
       if (page.length < MAX_ORDERS_PAGE) return all;
       afterOrderId = page[page.length - 1]!.id;
+    }
+  }
+
+  /**
+   * Asks Alpaca to cancel one order: 'requested' (204; it passes through pending_cancel to canceled — or fills first),
+   * 'not_cancelable' (422: filled or otherwise done), 'not_found' (404).
+   */
+  async cancelOrder(orderId: string): Promise<'requested' | 'not_cancelable' | 'not_found'> {
+    try {
+      const r = await this.call('DELETE', `/v2/orders/${encodeURIComponent(orderId)}`, { schema: z.unknown(), nullOn404: true });
+      return r === null ? 'not_found' : 'requested';
+    } catch (e) {
+      if (e instanceof AlpacaError && e.detail.status === 422) return 'not_cancelable';
+      throw e;
     }
   }
 

@@ -23,10 +23,14 @@ import { AlpacaError } from './alpaca-error.ts';
  *        session_close, settlement_date.
  *   GET  /v2/assets/{symbol_or_asset_id} → Assets; 404 "Not Found". required: id, class, exchange, symbol, name, status
  *        (active|inactive), tradable, marginable, shortable, easy_to_borrow (deprecated), fractionable.
- *   POST /v2/orders body: required type, time_in_force; symbol, qty ("number of shares"), side (buy|sell), limit_price
- *        ("Required if type is limit"), client_order_id ("A unique identifier for the order. … (<= 128 characters)"),
- *        extended_hours. Responses: 200 Order; 403 "Buying power or shares is not sufficient."; 422 "Input parameters
- *        are not recognized."
+ *   POST /v2/orders body: required type, time_in_force; symbol, qty ("number of shares … Can be fractionable for only
+ *        market and day order types"), side (buy|sell), limit_price ("Required if type is limit or stop_limit"),
+ *        stop_price ("required if type is stop or stop_limit"), trail_percent / trail_price ("this or trail_price is
+ *        required if type is trailing_stop"), client_order_id ("A unique identifier for the order. … (<= 128
+ *        characters)"), extended_hours. OrderType for equities: market, limit, stop, stop_limit, trailing_stop.
+ *        Responses: 200 Order; 403 "Buying power or shares is not sufficient."; 422 "Input parameters are not recognized."
+ *   DELETE /v2/orders/{order_id}: "If the order is no longer cancelable, the request will be rejected with status 422;
+ *        otherwise accepted with return status 204" (accepted: the order passes through pending_cancel to canceled).
  *   GET  /v2/orders?status=open|closed|all&limit ("Defaults to 50 and max is 500")&after ("submitted after this
  *        timestamp (exclusive)")&until&direction=asc|desc&symbols&after_order_id ("Return orders submitted after the
  *        order with this ID (exclusive)") → Order[].
@@ -36,7 +40,8 @@ import { AlpacaError } from './alpaca-error.ts';
  *   Order (schema): required notional (nullable), type, time_in_force; also id, client_order_id, created_at, updated_at,
  *        submitted_at, filled_at, canceled_at, expired_at, failed_at, symbol, asset_id, asset_class, qty (nullable),
  *        filled_qty, filled_avg_price (nullable), side (OrderSide: buy|sell), status (OrderStatus), limit_price,
- *        order_class, extended_hours. OrderStatus enum: new, partially_filled, filled, done_for_day, canceled, expired,
+ *        order_class, extended_hours, stop_price, trail_percent, trail_price, hwm ("The highest (lowest) market price
+ *        seen since the trailing stop order was submitted"). OrderStatus enum: new, partially_filled, filled, done_for_day, canceled, expired,
  *        replaced, pending_cancel, pending_replace, accepted, pending_new, accepted_for_bidding, stopped, rejected,
  *        suspended, calculated, held. TimeInForce: day, gtc, opg, cls, ioc, fok ("day: … If submitted after the close,
  *        it is queued and submitted the following trading day").
@@ -159,6 +164,10 @@ export const ZAlpacaOrder = z.object({
   side: z.enum(['buy', 'sell']),
   time_in_force: z.string(),
   limit_price: ZDec.nullable().optional(),
+  stop_price: ZDec.nullable().optional(),
+  trail_percent: ZDec.nullable().optional(),
+  trail_price: ZDec.nullable().optional(),
+  hwm: ZDec.nullable().optional(),
   // A status the spec does not list yet must not make a whole order list unreadable; toOrderStatus() judges it.
   status: z.string().min(1),
   extended_hours: z.boolean().optional(),

@@ -56,7 +56,8 @@ export interface FakeOrder {
   expired_at: string | null; canceled_at: string | null; failed_at: string | null; replaced_at: null; replaced_by: null; replaces: null;
   asset_id: string; symbol: string; asset_class: 'us_equity'; notional: null; qty: string; filled_qty: string; filled_avg_price: string | null;
   order_class: 'simple'; order_type: string; type: string; side: 'buy' | 'sell'; time_in_force: string; limit_price: string | null;
-  stop_price: null; status: string; extended_hours: boolean; legs: null; trail_percent: null; trail_price: null; hwm: null;
+  stop_price: string | null; status: string; extended_hours: boolean; legs: null; trail_percent: string | null; trail_price: string | null;
+  hwm: string | null; // trailing stops: the highest price seen since it was placed (its stop_price follows it)
 }
 
 export interface FakeAlpaca {
@@ -68,7 +69,8 @@ export interface FakeAlpaca {
   orders(): FakeOrder[];
   positions(): Array<{ symbol: string; qty: string; avgEntryPrice: string }>;
   cash(): string;
-  /** Sets a symbol's price; open orders of the symbol that can now execute do. */
+  /** Sets a symbol's price; open orders of the symbol that can now execute do: market orders, marketable limits, sell
+   *  stops at or above the price, trailing stops whose high-water mark (raised by this price) less the trail reaches it. */
   setPrice(symbol: string, price: string): void;
   /** Sets the market clock; opening releases the orders queued while closed. */
   setClock(c: FakeClock): void;

@@ -148,6 +148,35 @@ describe('fake Alpaca REST', () => {
     expect(open.map((x) => order(x).filled_qty)).toEqual(['7']);
   });
 
+  it('keeps stop and trailing-stop orders open until the price reaches them, then fills them at that price', async () => {
+    await start({ prices: { SPY: '100' } });
+    await call('POST', '/v2/orders', marketBuy('s-0', '20', 'SPY'));
+    await until(() => fake!.positions()[0]?.qty === '20');
+    const sell = { symbol: 'SPY', qty: '10', side: 'sell', time_in_force: 'gtc' };
+    const refused = async (body: unknown) => ((await call('POST', '/v2/orders', body)).json as { message: string }).message;
+    expect(await refused({ ...sell, type: 'stop', client_order_id: 'r-1' })).toBe('stop_price is required for stop orders');
+    expect(await refused({ ...sell, type: 'trailing_stop', client_order_id: 'r-2' })).toBe('trailing_stop orders take one of trail_percent and trail_price');
+    expect(await refused({ ...sell, type: 'trailing_stop', trail_percent: '2', trail_price: '1', client_order_id: 'r-3' })).toBe('trailing_stop orders take one of trail_percent and trail_price');
+    expect(await refused({ ...sell, type: 'stop', stop_price: '98', time_in_force: 'opg', client_order_id: 'r-4' })).toMatch(/not allowed for stop orders/);
+    expect(await refused({ ...sell, type: 'stop', stop_price: '98', qty: '1.5', client_order_id: 'r-5' })).toMatch(/^fractional orders/);
+    expect(await refused({ ...sell, type: 'stop', stop_price: '100', client_order_id: 'r-6' })).toMatch(/^stop price must be less than base_price/);
+    const stop = order((await call('POST', '/v2/orders', { ...sell, type: 'stop', stop_price: '98', client_order_id: 's-1' })).json);
+    const trail = order((await call('POST', '/v2/orders', { ...sell, type: 'trailing_stop', trail_percent: '3', client_order_id: 's-2' })).json);
+    expect(stop).toMatchObject({ type: 'stop', stop_price: '98', time_in_force: 'gtc', status: 'new' });
+    expect(trail).toMatchObject({ type: 'trailing_stop', trail_percent: '3', hwm: '100', stop_price: '97', status: 'new' });
+    // The shares are held for the stops: a third sell finds none available.
+    expect(await refused({ ...sell, type: 'market', time_in_force: 'day', client_order_id: 's-3' })).toMatch(/^insufficient qty available/);
+    fake!.setPrice('SPY', '110'); // the trail follows: 3 % under 110
+    expect(fake!.orders().find((o) => o.id === trail.id)).toMatchObject({ hwm: '110', stop_price: '106.7', status: 'new' });
+    fake!.setPrice('SPY', '106.7');
+    expect(fake!.orders().find((o) => o.id === trail.id)).toMatchObject({ status: 'filled', filled_avg_price: '106.7' });
+    expect(fake!.orders().find((o) => o.id === stop.id)?.status).toBe('new');
+    fake!.setPrice('SPY', '97.9');
+    expect(fake!.orders().find((o) => o.id === stop.id)).toMatchObject({ status: 'filled', filled_avg_price: '97.9' });
+    expect(fake!.positions()).toEqual([]);
+    expect((await call('DELETE', `/v2/orders/${stop.id}`)).status).toBe(422); // filled: not cancelable
+  });
+
   it('cancels all open orders (207) and closes all positions with cancel_orders=true (207)', async () => {
     await start();
     await call('POST', '/v2/orders', marketBuy('x-1', '2'));

@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { dec, type Dec } from '@ai-trader/domain';
+import { dec, Dec } from '@ai-trader/domain';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { OPEN, TIFS, DECIMAL, assetId, nowIso, nonNegative, etIso, session, nextDay, hhmm, activityId, type FakeAlpaca, type FakeAlpacaAsset, type FakeAlpacaOptions, type FakeAlpacaRequest, type FakeAlpacaWsMessage, type FakeClock, type FakeOrder } from './fake-alpaca-model.ts';
 
@@ -46,7 +46,7 @@ export async function startFakeAlpaca(o: FakeAlpacaOptions): Promise<FakeAlpaca>
   const price = (symbol: string) => prices.get(symbol);
   const remaining = (x: FakeOrder) => dec(x.qty).minus(x.filled_qty);
   const reservedBuy = () => [...orders.values()].filter((x) => OPEN.has(x.status) && x.side === 'buy')
-    .reduce((s, x) => s.plus(remaining(x).times(x.limit_price ?? price(x.symbol) ?? 0)), dec(0));
+    .reduce((s, x) => s.plus(remaining(x).times(x.limit_price ?? x.stop_price ?? price(x.symbol) ?? 0)), dec(0));
   const buyingPower = () => cash.minus(reservedBuy());
   const heldQty = (symbol: string) => positions.get(symbol)?.qty ?? dec(0);
   const sellingQty = (symbol: string) => [...orders.values()].filter((x) => OPEN.has(x.status) && x.side === 'sell' && x.symbol === symbol).reduce((s, x) => s.plus(remaining(x)), dec(0));
@@ -136,13 +136,16 @@ export async function startFakeAlpaca(o: FakeAlpacaOptions): Promise<FakeAlpaca>
     return event(x, x.status === 'filled' ? 'fill' : 'partial_fill', { execution_id: executionId, price: px.toFixed(), qty: qty.toFixed(), position_qty: next.toFixed(), timestamp: at });
   }
 
-  /** Executes what can execute now: market (or marketable limit) orders of an open market with a price. */
+  /** Executes what can execute now, in an open market with a price: market orders, marketable limits, and stops or
+   *  trailing stops the price has reached (they become market orders and fill at that price). */
   function tryExecute(x: FakeOrder): void {
     if (!clock.isOpen || !OPEN.has(x.status) || x.status === 'accepted') return;
     const p = price(x.symbol);
     if (p === undefined) return;
     const px = dec(p);
     if (x.limit_price !== null && (x.side === 'buy' ? px.gt(x.limit_price) : px.lt(x.limit_price))) return;
+    if (x.type === 'trailing_stop') trail(x, px);
+    if (x.stop_price !== null && (x.side === 'buy' ? px.lt(x.stop_price) : px.gt(x.stop_price))) return;
     const plan = plans.get(x.id);
     plans.delete(x.id);
     const pieces = plan ? plan.map((q) => dec(q)) : [remaining(x)];
@@ -153,6 +156,13 @@ export async function startFakeAlpaca(o: FakeAlpacaOptions): Promise<FakeAlpaca>
       events.push(execute(x, q2, px));
     }
     if (events.length) emit(x.id, events, true);
+  }
+  /** A trailing stop follows the best price since it was placed: hwm, and its stop_price that far under (over) it. */
+  function trail(x: FakeOrder, px: Dec): void {
+    const hwm = x.hwm === null ? px : x.side === 'sell' ? Dec.max(x.hwm, px) : Dec.min(x.hwm, px);
+    const gap = x.trail_percent !== null ? hwm.times(x.trail_percent).div(100) : dec(x.trail_price ?? 0);
+    x.hwm = hwm.toFixed();
+    x.stop_price = (x.side === 'sell' ? hwm.minus(gap) : hwm.plus(gap)).toDecimalPlaces(2).toFixed();
   }
   function schedule(x: FakeOrder): void {
     const run = () => tryExecute(x);
@@ -168,13 +178,21 @@ export async function startFakeAlpaca(o: FakeAlpacaOptions): Promise<FakeAlpaca>
   function placeOrder(body: Record<string, unknown>): { status: number; body: unknown; order?: FakeOrder } {
     const scripted = faults.refuse.shift();
     if (scripted) return scripted;
-    const { symbol, qty, side, type, time_in_force: tif, limit_price: limit, client_order_id: cid } = body;
+    const { symbol, qty, side, type, time_in_force: tif, limit_price: limit, stop_price: stop, trail_percent: trailPct, trail_price: trailPx, client_order_id: cid } = body;
     if (typeof symbol !== 'string' || !symbol) return refuse(422, 40010001, 'symbol is required');
     if (typeof qty !== 'string' || !DECIMAL.test(qty) || dec(qty).lte(0)) return refuse(422, 40010001, 'qty must be > 0');
     if (side !== 'buy' && side !== 'sell') return refuse(422, 40010001, 'side must be buy or sell');
-    if (type !== 'market' && type !== 'limit') return refuse(422, 40010001, `order type ${String(type)} is not supported here`);
+    if (type !== 'market' && type !== 'limit' && type !== 'stop' && type !== 'trailing_stop') return refuse(422, 40010001, `order type ${String(type)} is not supported here`);
     if (typeof tif !== 'string' || !TIFS.has(tif)) return refuse(422, 40010001, 'invalid time_in_force');
-    if (type === 'limit' && (typeof limit !== 'string' || !DECIMAL.test(limit))) return refuse(422, 40010001, 'limit_price is required for limit orders');
+    const positive = (v: unknown) => typeof v === 'string' && DECIMAL.test(v) && dec(v).gt(0);
+    if (type === 'limit' && !positive(limit)) return refuse(422, 40010001, 'limit_price is required for limit orders');
+    if (type === 'stop' && !positive(stop)) return refuse(422, 40010001, 'stop_price is required for stop orders');
+    if (type === 'trailing_stop' && (trailPct === undefined) === (trailPx === undefined)) return refuse(422, 40010001, 'trailing_stop orders take one of trail_percent and trail_price');
+    if (type === 'trailing_stop' && !positive(trailPct ?? trailPx)) return refuse(422, 40010001, `${trailPct !== undefined ? 'trail_percent' : 'trail_price'} must be > 0`);
+    if (type === 'trailing_stop' && trailPct !== undefined && dec(trailPct as string).gte(100)) return refuse(422, 40010001, 'trail_percent must be < 100');
+    if ((type === 'stop' || type === 'trailing_stop') && tif !== 'day' && tif !== 'gtc') return refuse(422, 40010001, `time_in_force ${tif} is not allowed for ${type} orders (day or gtc)`);
+    // Spec: qty "can be fractionable for only market and day order types".
+    if (!dec(qty).isInteger() && (type !== 'market' || tif !== 'day')) return refuse(422, 40010001, 'fractional orders must be market orders with time_in_force day');
     if (cid !== undefined && (typeof cid !== 'string' || cid.length === 0 || cid.length > 128)) return refuse(422, 40010001, 'client_order_id must be 1–128 characters');
     if (typeof cid === 'string' && byClientId.has(cid)) return refuse(422, 40010001, 'client_order_id must be unique');
     if (suspendTrade) return refuse(403, 40310000, 'new orders are rejected: trading is suspended by the account owner (suspend_trade)');
@@ -183,7 +201,11 @@ export async function startFakeAlpaca(o: FakeAlpacaOptions): Promise<FakeAlpaca>
     if (asset.tradable === false || asset.status === 'inactive') return refuse(422, 42210000, `asset "${symbol}" is not tradable`);
     if (!clock.isOpen && o.closedMarket === 'reject') return refuse(422, 42210000, 'market is closed');
     const q = dec(qty);
-    const px = type === 'limit' ? dec(limit as string) : dec(price(symbol) ?? 0);
+    const last = price(symbol);
+    // Seen from Alpaca for a stop-loss below the market (alpacahq/Alpaca-API#166): a sell stop must be under the price.
+    if (type === 'stop' && side === 'sell' && last !== undefined && dec(stop as string).gt(dec(last).minus('0.01')))
+      return refuse(422, 42210000, `stop price must be less than base_price - 0.01 (stop_price ${String(stop)}, base_price ${last})`);
+    const px = type === 'limit' ? dec(limit as string) : type === 'stop' ? dec(stop as string) : dec(last ?? 0);
     if (side === 'buy' && q.times(px).gt(buyingPower()))
       return refuse(403, 40310000, 'insufficient buying power', { buying_power: nonNegative(buyingPower()), cost_basis: q.times(px).toFixed() });
     if (side === 'sell' && !o.shorting) {
@@ -197,10 +219,13 @@ export async function startFakeAlpaca(o: FakeAlpacaOptions): Promise<FakeAlpaca>
       id: randomUUID(), client_order_id: typeof cid === 'string' ? cid : randomUUID(), created_at: at, updated_at: at, submitted_at: at, filled_at: null,
       expired_at: null, canceled_at: null, failed_at: null, replaced_at: null, replaced_by: null, replaces: null, asset_id: assetId(symbol), symbol,
       asset_class: 'us_equity', notional: null, qty: q.toFixed(), filled_qty: '0', filled_avg_price: null, order_class: 'simple', order_type: type,
-      type, side, time_in_force: tif, limit_price: type === 'limit' ? dec(limit as string).toFixed() : null, stop_price: null,
+      type, side, time_in_force: tif, limit_price: type === 'limit' ? dec(limit as string).toFixed() : null, stop_price: type === 'stop' ? dec(stop as string).toFixed() : null,
       // Outside the session Alpaca keeps a day order as "accepted" (received, not yet routed) until the open.
-      status: clock.isOpen ? 'new' : 'accepted', extended_hours: body.extended_hours === true, legs: null, trail_percent: null, trail_price: null, hwm: null,
+      status: clock.isOpen ? 'new' : 'accepted', extended_hours: body.extended_hours === true, legs: null,
+      trail_percent: type === 'trailing_stop' && trailPct !== undefined ? dec(trailPct as string).toFixed() : null,
+      trail_price: type === 'trailing_stop' && trailPx !== undefined ? dec(trailPx as string).toFixed() : null, hwm: null,
     };
+    if (type === 'trailing_stop' && last !== undefined) trail(x, dec(last));
     orders.set(x.id, x);
     byClientId.set(x.client_order_id, x.id);
     const script = scripts.get(symbol)?.shift();

@@ -1,9 +1,11 @@
 // Applies one broker event to our books: order status, fills (deduplicated by execution id), the
-// position and cash — all in one transaction, so a redelivered event changes nothing.
+// position and cash — all in one transaction, so a redelivered event changes nothing. After an entry order has
+// filled completely, a broker that keeps stops gets the position's protective order (watch-exits.ts).
 import type { TTradeUpdate } from '@ai-trader/contracts';
 import { applyFill, dec, decStr, isTerminal, transition, ZERO, type Dec, type OrderEvent } from '@ai-trader/domain';
 import type { Prisma } from '@ai-trader/db';
 import type { Deps } from '../ports.ts';
+import { protectPosition } from './watch-exits.ts';
 
 type Tx = Prisma.TransactionClient;
 export type ApplyOutcome = 'applied' | 'duplicate' | 'ignored';
@@ -95,5 +97,7 @@ export async function applyTradeUpdate(deps: Deps, u: TTradeUpdate): Promise<App
     await deps.events.publish('order');
     if (u.event === 'fill' || u.event === 'partial_fill') await deps.events.publish('position');
   }
+  // Also on a repeat: a crash between the commit above and this step must not leave the position without its stop.
+  if (u.event === 'fill' && outcome !== 'ignored' && deps.broker.protectiveStops) await protectPosition(deps, u.clientOrderId);
   return outcome;
 }

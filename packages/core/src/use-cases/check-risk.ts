@@ -12,11 +12,11 @@ import { isSymbolStale } from './freshness.ts';
 /** Orders still working, one row each: approved intents not yet sent, and sent orders with an unfilled
  *  remainder. Two indexed halves (intents by status, orders by status) instead of one OR over a join. */
 const WORKING = `
-  SELECT i.id, i.symbol, i.side::text AS side, i.qty AS rem, i."refPrice" AS px, i."riskDecisionId"
+  SELECT i.id, i.symbol, i.side::text AS side, i.qty AS rem, i."refPrice" AS px, i."riskDecisionId", i."exitReason"
     FROM order_intents i
    WHERE i.status = 'PENDING' AND NOT EXISTS (SELECT 1 FROM orders o WHERE o."intentId" = i.id)
   UNION ALL
-  SELECT i.id, i.symbol, i.side::text, o.qty - o."filledQty", i."refPrice", i."riskDecisionId"
+  SELECT i.id, i.symbol, i.side::text, o.qty - o."filledQty", i."refPrice", i."riskDecisionId", i."exitReason"
     FROM orders o JOIN order_intents i ON i.id = o."intentId"
    WHERE o.status IN ('pending_new', 'new', 'partially_filled')`;
 
@@ -31,7 +31,8 @@ const FACTS = `
          (SELECT count(*) FROM working)::int AS "openOrders",
          (SELECT coalesce(sum(rem * px), 0)::text FROM working WHERE side = 'BUY') AS "buyNotional",
          (SELECT coalesce(sum(rem), 0)::text FROM working WHERE side = 'BUY' AND symbol = $1) AS "buyQtyHere",
-         (SELECT coalesce(sum(rem), 0)::text FROM working WHERE side = 'SELL' AND symbol = $1) AS "sellQtyHere",
+         -- A protective stop at the broker stands aside for any other exit (submitIntent cancels it first).
+         (SELECT coalesce(sum(rem), 0)::text FROM working WHERE side = 'SELL' AND symbol = $1 AND "exitReason" IS DISTINCT FROM 'protective_stop') AS "sellQtyHere",
          (SELECT count(*) FROM working w JOIN risk_decisions d ON d.id = w."riskDecisionId" JOIN signals s ON s.id = d."signalId"
            WHERE $3::text IS NOT NULL AND w.symbol = $1 AND w.side = 'BUY' AND s.strategy = $3)::int AS duplicates`;
 
@@ -116,6 +117,10 @@ interface SignalFacts {
   targetNotional: string | null;
   exits: TExits | null; // the strategy's exits, on an entry signal
   exitReason: string | null; // on an exit signal from the engine's watch
+  // A protective exit (exitReason protective_stop): the broker-side order's type and parameter.
+  orderType: 'stop' | 'trailing_stop' | null;
+  stopPrice: string | null;
+  exitTrailPct: string | null;
 }
 
 export interface RiskDecisionResult {
@@ -140,7 +145,8 @@ export async function checkRisk(deps: Deps, p: TJobPayload<'risk.check'>): Promi
     await client.query(`SELECT pg_advisory_xact_lock(hashtext('risk.check'))`);
     const { rows } = await client.query<DecisionRow & SignalFacts>(
       `SELECT s.symbol, s.side::text AS side, s.price::text AS price, s."barTs", s.strategy, s."targetNotional"::text AS "targetNotional",
-              s.detail->'exits' AS exits, s.detail->>'exitReason' AS "exitReason",
+              s.detail->'exits' AS exits, s.detail->>'exitReason' AS "exitReason", s.detail->>'orderType' AS "orderType",
+              s.detail->>'stopPrice' AS "stopPrice", s.detail->>'trailPct' AS "exitTrailPct",
               d.id, d."signalId", d.outcome::text AS outcome, d."reasonCode", d.message, i.id AS "intentId", i.status::text AS "intentStatus"
          FROM signals s LEFT JOIN risk_decisions d ON d."signalId" = s.id LEFT JOIN order_intents i ON i."riskDecisionId" = d.id
         WHERE s.id = $1`,
@@ -157,15 +163,20 @@ export async function checkRisk(deps: Deps, p: TJobPayload<'risk.check'>): Promi
       await client.query(`INSERT INTO risk_decisions (id, "signalId", outcome, "reasonCode", message) VALUES (gen_random_uuid(), $1, 'DENIED', $2, $3)`, [p.signalId, result.code, result.message]);
     } else {
       // The intent in the same transaction as the decision (the outbox); createdAt from our clock: the
-      // order-rate limit counts intents on the same clock it reads. An entry carries its exits as prices.
+      // order-rate limit counts intents on the same clock it reads. An entry carries its exits as prices; a protective
+      // exit its broker-side order (type, and stop price or trail percent in the same columns).
       const levels = result.isEntry ? exitLevels(dec(signal.price), signal.exits) : null;
+      const stop = !result.isEntry && signal.exitReason === 'protective_stop' ? signal.orderType : null;
+      if (stop && !(stop === 'stop' ? signal.stopPrice : stop === 'trailing_stop' ? signal.exitTrailPct : null))
+        throw new UnrecoverableError(`signal ${p.signalId}: a protective exit needs orderType stop with stopPrice or trailing_stop with trailPct (got ${stop})`);
       await client.query(
         `WITH d AS (INSERT INTO risk_decisions (id, "signalId", outcome, message) VALUES (gen_random_uuid(), $1, 'APPROVED', $2) RETURNING id)
-         INSERT INTO order_intents (id, "riskDecisionId", symbol, side, qty, "refPrice", "isEntry", status, "createdAt", "updatedAt", "stopLoss", "takeProfit", "trailPct", "exitReason")
-         SELECT gen_random_uuid(), d.id, $3, $4::"OrderSide", $5::numeric, $6::numeric, $7, 'PENDING', $8, now(), $9::numeric, $10::numeric, $11::numeric, $12 FROM d`,
+         INSERT INTO order_intents (id, "riskDecisionId", symbol, side, qty, "refPrice", "isEntry", status, "createdAt", "updatedAt", "stopLoss", "takeProfit", "trailPct", "exitReason", "orderType")
+         SELECT gen_random_uuid(), d.id, $3, $4::"OrderSide", $5::numeric, $6::numeric, $7, 'PENDING', $8, now(), $9::numeric, $10::numeric, $11::numeric, $12, $13 FROM d`,
         [p.signalId, result.message, signal.symbol, signal.side, decStr(result.qty), signal.price, result.isEntry, deps.clock.now(),
-          levels?.stopLoss?.toFixed() ?? null, levels?.takeProfit?.toFixed() ?? null, levels?.trailPct?.toFixed() ?? null,
-          result.isEntry ? null : (signal.exitReason ?? 'signal')],
+          levels?.stopLoss?.toFixed() ?? (stop === 'stop' ? signal.stopPrice : null), levels?.takeProfit?.toFixed() ?? null,
+          levels?.trailPct?.toFixed() ?? (stop === 'trailing_stop' ? signal.exitTrailPct : null),
+          result.isEntry ? null : (signal.exitReason ?? 'signal'), stop ?? 'market'],
       );
     }
     return toResult((await client.query<DecisionRow>(DECISION, [p.signalId])).rows[0]!);

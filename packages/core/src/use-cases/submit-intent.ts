@@ -2,10 +2,12 @@
 // The intent row is locked FOR UPDATE (one submitter per intent) and the trading-state row FOR SHARE across
 // the broker call, so a HALT (which takes it FOR UPDATE) either happens before — and the intent is BLOCKED —
 // or waits until the order is placed, then cancels it. Plain SQL on one pooled connection: this is the hot path.
+// A protective exit goes as a GTC stop or trailing stop; any other SELL first has the symbol's protective stop
+// cancelled at the broker (it holds the shares there), and is not sent if that stop filled first.
 import { createHash } from 'node:crypto';
 import { ZBrokerCause, type TBrokerCause, type TJobPayload, type TOrderSide, type TTradingState } from '@ai-trader/contracts';
 import { withTransaction } from '@ai-trader/db';
-import { transition } from '@ai-trader/domain';
+import { dec, transition } from '@ai-trader/domain';
 import { UnrecoverableError } from 'bullmq';
 import type { Deps } from '../ports.ts';
 
@@ -26,6 +28,11 @@ interface IntentRow {
   hasOrder: boolean;
   state: TTradingState;
   barTs: Date | null;
+  orderType: 'market' | 'stop' | 'trailing_stop';
+  stopPrice: string | null;
+  trailPct: string | null;
+  /** For a SELL that is not itself protective: the client order ids of the symbol's working protective stops. */
+  protective: string[] | null;
 }
 
 /** The cause of a failure to reach the broker (the adapter's error kind where it has one). */
@@ -42,12 +49,16 @@ export function failureCause(e: unknown): TBrokerCause {
 export async function submitIntent(deps: Deps, p: TJobPayload<'execution.submit'>, opts: { isLastAttempt?: boolean } = {}): Promise<SubmitOutcome> {
   const clientOrderId = clientOrderIdFor(p.intentId);
   let brokerError: unknown = null;
-  const note: { rejected?: { cause: TBrokerCause; reason: string } } = {};
+  const note: { rejected?: { cause: TBrokerCause; reason: string }; blocked?: string } = {};
   const outcome = await withTransaction(deps.pool, async (client): Promise<SubmitOutcome> => {
     const { rows } = await client.query<IntentRow>(
       `SELECT i.id, i.symbol, i.side::text AS side, i.qty::text AS qty, i."isEntry", i.status::text AS status,
               EXISTS (SELECT 1 FROM orders o WHERE o."intentId" = i.id) AS "hasOrder", t.state::text AS state,
-              (SELECT s."barTs" FROM risk_decisions d JOIN signals s ON s.id = d."signalId" WHERE d.id = i."riskDecisionId") AS "barTs"
+              (SELECT s."barTs" FROM risk_decisions d JOIN signals s ON s.id = d."signalId" WHERE d.id = i."riskDecisionId") AS "barTs",
+              i."orderType", i."stopLoss"::text AS "stopPrice", i."trailPct"::text AS "trailPct",
+              CASE WHEN i.side = 'SELL' AND i."exitReason" IS DISTINCT FROM 'protective_stop' THEN ARRAY(
+                SELECT o."clientOrderId" FROM orders o JOIN order_intents pi ON pi.id = o."intentId"
+                 WHERE o.status IN ('pending_new', 'new', 'partially_filled') AND o.symbol = i.symbol AND o.side = 'SELL' AND pi."exitReason" = 'protective_stop') END AS protective
          FROM order_intents i, trading_state t
         WHERE i.id = $1 AND t.id = 1
           FOR UPDATE OF i FOR SHARE OF t`,
@@ -59,13 +70,23 @@ export async function submitIntent(deps: Deps, p: TJobPayload<'execution.submit'
     if (intent.status === 'BLOCKED') return 'blocked';
     if (intent.status === 'FAILED') return 'failed';
     if (intent.state === 'HALTED' || (intent.state === 'REDUCING' && intent.isEntry)) {
-      await client.query(`UPDATE order_intents SET status = 'BLOCKED', "statusReason" = $2, "updatedAt" = now() WHERE id = $1`, [intent.id, `trading state ${intent.state} at submission`]);
+      note.blocked = `trading state ${intent.state} at submission`;
+      await client.query(`UPDATE order_intents SET status = 'BLOCKED', "statusReason" = $2, "updatedAt" = now() WHERE id = $1`, [intent.id, note.blocked]);
       return 'blocked';
     }
     let ack;
     try {
+      if (intent.protective?.length && (await cancelProtective(deps, intent.protective)) === 'not_open') {
+        note.blocked = 'the broker-side protective stop filled first: a second SELL is not sent';
+        await client.query(`UPDATE order_intents SET status = 'BLOCKED', "statusReason" = $2, "updatedAt" = now() WHERE id = $1`, [intent.id, note.blocked]);
+        return 'blocked';
+      }
+      const type = intent.orderType;
       ack = await deps.broker.submitOrder({
-        clientOrderId, symbol: intent.symbol, side: intent.side, qty: intent.qty, type: 'market', ...(intent.barTs ? { marketTs: intent.barTs.toISOString() } : {}),
+        clientOrderId, symbol: intent.symbol, side: intent.side, qty: intent.qty, type,
+        ...(type === 'stop' ? { stopPrice: dec(intent.stopPrice!).toFixed(), timeInForce: 'gtc' as const } : {}),
+        ...(type === 'trailing_stop' ? { trailPercent: dec(intent.trailPct!).toFixed(), timeInForce: 'gtc' as const } : {}),
+        ...(intent.barTs ? { marketTs: intent.barTs.toISOString() } : {}),
       });
     } catch (e) {
       if (!opts.isLastAttempt) throw e;
@@ -79,20 +100,28 @@ export async function submitIntent(deps: Deps, p: TJobPayload<'execution.submit'
     const status = transition('pending_new', ack.status === 'accepted' ? 'accepted' : 'rejected');
     await client.query(
       `WITH o AS (
-         INSERT INTO orders (id, "intentId", "clientOrderId", "brokerOrderId", broker, symbol, side, qty, status, "rejectReason", "rejectCause", "submittedAt", "updatedAt")
-         VALUES (gen_random_uuid(), $1, $2, $3, $4, $5, $6::"OrderSide", $7::numeric, $8::"OrderStatus", $9, $10, $11, now()))
+         INSERT INTO orders (id, "intentId", "clientOrderId", "brokerOrderId", broker, symbol, side, type, qty, status, "rejectReason", "rejectCause", "submittedAt", "updatedAt")
+         VALUES (gen_random_uuid(), $1, $2, $3, $4, $5, $6::"OrderSide", $12, $7::numeric, $8::"OrderStatus", $9, $10, $11, now()))
        UPDATE order_intents SET status = 'SUBMITTED', "updatedAt" = now() WHERE id = $1`,
       [intent.id, clientOrderId, ack.brokerOrderId, deps.broker.name, intent.symbol, intent.side, intent.qty, status,
-        ack.reason ?? null, status === 'rejected' ? (ack.cause ?? 'rejected') : null, deps.clock.now()],
+        ack.reason ?? null, status === 'rejected' ? (ack.cause ?? 'rejected') : null, deps.clock.now(), intent.orderType],
     );
     if (status === 'rejected') note.rejected = { cause: ack.cause ?? 'rejected', reason: ack.reason ?? 'rejected by the broker' };
     return status === 'rejected' ? 'rejected' : 'submitted';
   });
   if (outcome === 'submitted' || outcome === 'rejected' || brokerError) await deps.events.publish('order');
-  if (outcome === 'blocked') deps.logger.warn({ intentId: p.intentId }, 'intent blocked by trading state');
+  if (note.blocked) deps.logger.warn({ intentId: p.intentId }, `intent blocked: ${note.blocked}`);
   if (note.rejected)
     deps.logger.warn({ category: 'orders', intentId: p.intentId, clientOrderId, cause: note.rejected.cause }, `order rejected by ${deps.broker.name}: ${note.rejected.reason}`);
   if (brokerError)
     deps.logger.error({ category: 'orders', intentId: p.intentId, clientOrderId, cause: failureCause(brokerError) }, `order not sent: ${(brokerError as Error).message}`);
+  return outcome;
+}
+
+/** Cancels the given protective stops at the broker, each confirmed: 'not_open' when one of them filled first. */
+async function cancelProtective(deps: Deps, clientOrderIds: readonly string[]): Promise<'canceled' | 'not_open'> {
+  if (!deps.broker.cancelOrder) throw new Error(`broker ${deps.broker.name} cannot cancel orders: protective stops need BrokerPort.cancelOrder`);
+  let outcome: 'canceled' | 'not_open' = 'canceled';
+  for (const id of clientOrderIds) if ((await deps.broker.cancelOrder(id)) === 'not_open') outcome = 'not_open';
   return outcome;
 }
