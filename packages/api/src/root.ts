@@ -5,6 +5,9 @@ import { jobsRouter } from './routers/jobs.ts';
 import { overviewRouter } from './routers/overview.ts';
 import { strategiesRouter } from './routers/strategies.ts';
 import { tradingRouter } from './routers/trading.ts';
+import { dataRouter } from './routers/data.ts';
+import { riskRouter } from './routers/risk.ts';
+import { scannerRouter } from './routers/scanner.ts';
 import { router, viewerProcedure } from './trpc.ts';
 
 export const appRouter = router({
@@ -15,5 +18,8 @@ export const appRouter = router({
   backfill: backfillRouter,
   strategies: strategiesRouter,
   jobs: jobsRouter,
+  risk: riskRouter,
+  data: dataRouter,
+  scanner: scannerRouter,
 });
 export type AppRouter = typeof appRouter;

@@ -4,3 +4,6 @@ export * from './jobs.ts';
 export * from './api.ts';
 export * from './strategy.ts';
 export * from './scanner.ts';
+export * from './risk.ts';
+export * from './data.ts';
+export * from './scanner-view.ts';

@@ -35,3 +35,6 @@ export * from './use-cases/scanner.ts';
 export * from './use-cases/breakers.ts';
 export * from './use-cases/reconcile.ts';
 export * from './use-cases/jobs-view.ts';
+export * from './use-cases/risk-view.ts';
+export * from './use-cases/data-view.ts';
+export * from './use-cases/scanner-view.ts';

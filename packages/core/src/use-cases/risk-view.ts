@@ -1,0 +1,197 @@
+// The Risk page: every RISK_* limit against its current usage (the same facts a risk decision reads), the
+// circuit breakers with the values they judge and their trips, the last reconciliation, and a what-if that
+// judges the session at the simulated market's time when the market is a replay.
+import type { TAlertView, TBreakerName, TBreakerView, TGaugeUnit, TLimitGauge, TRiskView, TTradingState, TWhatIfAnswer, TWhatIfInput } from '@ai-trader/contracts';
+import { dec, decStr, inRegularSession, regularSession, toEt, ZERO } from '@ai-trader/domain';
+import type Decimal from 'decimal.js';
+import { latestCloses } from '../infra/latest-bars.ts';
+import { keys } from '../infra/redis.ts';
+import type { BrokerPort, Deps } from '../ports.ts';
+import { listAlerts } from './alerts.ts';
+import { BREAKER_ACTOR } from './breakers.ts';
+import { whatIfOrder } from './check-risk.ts';
+import { readFreshness } from './freshness.ts';
+import { expectedFeedSymbols } from './monitor-freshness.ts';
+import { lastReconciliation } from './reconcile.ts';
+import { getTradingState } from './trading-state.ts';
+
+type RiskViewDeps = Pick<Deps, 'prisma' | 'pool' | 'redis' | 'config' | 'clock'>;
+
+/** Working orders as check-risk.ts counts them: approved intents not yet sent, and sent orders with a remainder. */
+const USAGE = `
+  WITH working AS (
+    SELECT i.symbol, i.side::text AS side, i.qty AS rem, i."refPrice" AS px
+      FROM order_intents i
+     WHERE i.status = 'PENDING' AND NOT EXISTS (SELECT 1 FROM orders o WHERE o."intentId" = i.id)
+    UNION ALL
+    SELECT i.symbol, i.side::text, o.qty - o."filledQty", i."refPrice"
+      FROM orders o JOIN order_intents i ON i.id = o."intentId"
+     WHERE o.status IN ('pending_new', 'new', 'partially_filled'))
+  SELECT (SELECT cash::text FROM portfolio_account WHERE id = 1) AS cash,
+         (SELECT count(*) FROM order_intents WHERE "createdAt" >= $1)::int AS recent,
+         (SELECT count(*) FROM working)::int AS "openOrders",
+         (SELECT coalesce(sum(rem * px), 0)::text FROM working WHERE side = 'BUY') AS "buyNotional",
+         (SELECT coalesce(json_object_agg(symbol, qty), '{}'::json) FROM (SELECT symbol, sum(rem)::text AS qty FROM working WHERE side = 'BUY' GROUP BY symbol) b) AS "buyQty",
+         (SELECT coalesce(json_agg(json_build_object('symbol', symbol, 'qty', qty::text, 'avgCost', "avgCost"::text) ORDER BY symbol), '[]'::json)
+            FROM positions WHERE qty <> 0) AS positions`;
+
+interface UsageRow {
+  cash: string | null;
+  recent: number;
+  openOrders: number;
+  buyNotional: string;
+  buyQty: Record<string, string>;
+  positions: { symbol: string; qty: string; avgCost: string }[];
+}
+
+const SERIES_POINTS = 240;
+const LIST_LIMIT = 20;
+const money = (d: Decimal) => decStr(d.toDecimalPlaces(2));
+
+function gauge(key: string, label: string, used: Decimal | number, limit: Decimal | number | string, unit: TGaugeUnit, source: string, detail: string): TLimitGauge {
+  const u = typeof used === 'number' ? dec(used) : used;
+  return { key, label, used: decStr(unit === 'usd' || unit === 'pct' ? u.toDecimalPlaces(2) : u), limit: decStr(dec(limit)), unit, source, detail };
+}
+
+export async function getRiskView(deps: RiskViewDeps): Promise<TRiskView> {
+  const c = deps.config;
+  const now = deps.clock.now();
+  const today = toEt(now).date;
+  const windowStart = new Date(now.getTime() - c.RISK_ERROR_RATE_WINDOW_MIN * 60_000);
+  const [tradingState, usage, snapshots, recentOrders, ordersInWindow, rejectedInWindow, failedInWindow, trips, audit, reconciliation, intents, feed] = await Promise.all([
+    getTradingState(deps.prisma),
+    deps.pool.query<UsageRow>(USAGE, [new Date(now.getTime() - 60_000)]).then((r) => r.rows[0]!),
+    deps.prisma.equitySnapshot.findMany({ orderBy: { id: 'desc' }, take: SERIES_POINTS }),
+    deps.prisma.order.findMany({ orderBy: { createdAt: 'desc' }, take: c.RISK_MAX_CONSECUTIVE_REJECTS, select: { status: true } }),
+    deps.prisma.order.count({ where: { createdAt: { gte: windowStart } } }),
+    deps.prisma.order.count({ where: { createdAt: { gte: windowStart }, status: 'rejected' } }),
+    deps.prisma.orderIntent.count({ where: { status: 'FAILED', updatedAt: { gte: windowStart } } }),
+    listAlerts(deps, { keyPrefix: 'breaker.', limit: LIST_LIMIT }),
+    deps.prisma.auditLog.findMany({
+      where: { OR: [{ action: { startsWith: 'breaker.' } }, { actorEmail: BREAKER_ACTOR.email }] },
+      orderBy: { at: 'desc' },
+      take: LIST_LIMIT,
+    }),
+    lastReconciliation(deps),
+    deps.prisma.orderIntent.findMany({ orderBy: { createdAt: 'desc' }, take: 10 }),
+    feedSilence(deps, now),
+  ]);
+  if (usage.cash === null) throw new Error('portfolio_account is missing: the worker start-up creates it');
+
+  // Exposure: every position at its last price plus working entries at their reference price (as risk counts it).
+  const last = await latestCloses(deps, usage.positions.map((p) => p.symbol), '5m');
+  const buyNotional = dec(usage.buyNotional);
+  let gross = ZERO, net = ZERO;
+  const positions = usage.positions.map((p) => {
+    const px = last.get(p.symbol) ?? null;
+    const qty = dec(p.qty), working = dec(usage.buyQty[p.symbol] ?? '0');
+    const value = qty.times(px ?? p.avgCost);
+    gross = gross.plus(value.abs());
+    net = net.plus(value);
+    const after = qty.plus(working);
+    const notional = after.times(px ?? p.avgCost);
+    return {
+      symbol: p.symbol, qty: decStr(qty), workingBuyQty: decStr(working), lastPrice: px ? decStr(dec(px)) : null, notional: money(notional),
+      qtyGauge: gauge(`position.${p.symbol}.qty`, `${p.symbol} shares`, after, c.RISK_MAX_POSITION_QTY, 'shares', 'RISK_MAX_POSITION_QTY', 'held plus working BUYs'),
+      notionalGauge: gauge(`position.${p.symbol}.notional`, `${p.symbol} notional`, notional, c.RISK_MAX_POSITION_NOTIONAL, 'usd', 'RISK_MAX_POSITION_NOTIONAL', 'held plus working BUYs at the last price'),
+    };
+  });
+  // Symbols with only a working BUY have no position row yet; their notional is in the exposure below.
+  gross = gross.plus(buyNotional);
+  net = net.plus(buyNotional);
+  const cash = dec(usage.cash);
+
+  const limits: TLimitGauge[] = [
+    gauge('gross_exposure', 'Gross exposure', gross, c.RISK_MAX_GROSS_EXPOSURE, 'usd', 'RISK_MAX_GROSS_EXPOSURE', '|position value| at last prices plus working BUYs'),
+    gauge('net_exposure', 'Net exposure', net, c.RISK_MAX_NET_EXPOSURE, 'usd', 'RISK_MAX_NET_EXPOSURE', 'long minus short value plus working BUYs'),
+    gauge('open_orders', 'Open orders', usage.openOrders, c.RISK_MAX_OPEN_ORDERS, 'count', 'RISK_MAX_OPEN_ORDERS', 'approved intents not yet sent and orders still working'),
+    gauge('orders_per_minute', 'Orders in the last minute', usage.recent, c.RISK_MAX_ORDERS_PER_MINUTE, 'count', 'RISK_MAX_ORDERS_PER_MINUTE', 'order intents created in the last 60 s'),
+  ];
+
+  // Equity as the breaker job snapshots it (every 15 s on the risk role).
+  const latest = snapshots[0] ?? null;
+  const equity = latest ? dec(latest.equity.toString()) : null;
+  const peak = latest ? dec(latest.peak.toString()) : null;
+  const dayStart = latest ? dec(latest.dayStart.toString()) : null;
+  const drawdownPct = equity && peak && peak.gt(0) ? peak.minus(equity).div(peak).times(100) : null;
+  const dayLoss = equity && dayStart && latest!.day === today ? dayStart.minus(equity) : null;
+
+  const streak = recentOrders.findIndex((o) => o.status !== 'rejected');
+  const rejects = streak === -1 ? recentOrders.length : streak;
+  const submissions = ordersInWindow + failedInWindow;
+  const failures = rejectedInWindow + failedInWindow;
+  const errorPct = submissions ? (failures / submissions) * 100 : 0;
+
+  const lastTrip = (name: TBreakerName) => {
+    const a = trips.filter((t) => t.key.startsWith(`breaker.${name}:`)).sort((x, y) => y.firstAt.localeCompare(x.firstAt))[0];
+    return a ? { at: a.firstAt, message: a.message } : null;
+  };
+  const breaker = (name: TBreakerName, label: string, to: TTradingState, g: TLimitGauge, armed: boolean, note: string | null): TBreakerView => ({
+    name, label, to, gauge: g, armed, note, trippedToday: trips.some((t) => t.key === `breaker.${name}:${today}` && t.resolvedAt === null), lastTrip: lastTrip(name),
+  });
+  const breakers: TBreakerView[] = [
+    breaker('drawdown', 'Drawdown from peak', 'HALTED', gauge('drawdown', 'Drawdown from peak', drawdownPct ?? ZERO, c.RISK_MAX_DRAWDOWN_PCT, 'pct', 'RISK_MAX_DRAWDOWN_PCT', 'equity below its highest snapshot'),
+      drawdownPct !== null, drawdownPct === null ? 'no equity snapshot yet (the risk worker writes one every 15 s)' : null),
+    breaker('daily_loss', 'Daily loss', 'REDUCING', gauge('daily_loss', 'Daily loss', dayLoss && dayLoss.gt(0) ? dayLoss : ZERO, c.RISK_DAILY_LOSS_LIMIT, 'usd', 'RISK_DAILY_LOSS_LIMIT', "loss since the New York day's first equity"),
+      dayLoss !== null, dayLoss === null ? `no equity snapshot for ${today} yet` : null),
+    breaker('rejects', 'Broker rejects in a row', 'REDUCING', gauge('rejects', 'Broker rejects in a row', rejects, c.RISK_MAX_CONSECUTIVE_REJECTS, 'count', 'RISK_MAX_CONSECUTIVE_REJECTS', 'the newest orders, all rejected'),
+      true, null),
+    breaker('error_rate', 'Broker error rate', 'REDUCING', gauge('error_rate', 'Broker error rate', errorPct, c.RISK_MAX_ERROR_RATE_PCT, 'pct', 'RISK_MAX_ERROR_RATE_PCT', `${failures} of ${submissions} submissions in the last ${c.RISK_ERROR_RATE_WINDOW_MIN} min rejected or failed`),
+      submissions >= c.RISK_ERROR_RATE_MIN_SUBMISSIONS, submissions >= c.RISK_ERROR_RATE_MIN_SUBMISSIONS ? null : `judged from ${c.RISK_ERROR_RATE_MIN_SUBMISSIONS} submissions in the window (${submissions} so far)`),
+    breaker('stale_feed', 'Feed silence', 'REDUCING', gauge('stale_feed', 'Feed silence', feed.silentSeconds ?? 0, c.STALE_AFTER_SECONDS, 'seconds', 'STALE_AFTER_SECONDS', 'since the newest bar of any expected symbol'),
+      feed.expected, feed.expected ? null : feed.why),
+  ];
+
+  return {
+    asOf: now.toISOString(),
+    tradingState,
+    limits,
+    account: { cash: money(cash), buyingPower: money(cash.minus(buyNotional)), workingBuyNotional: money(buyNotional), orderNotional: decStr(dec(c.ORDER_NOTIONAL)) },
+    positions,
+    equity: {
+      latest: latest ? { at: latest.at.toISOString(), day: latest.day, equity: money(equity!), peak: money(peak!), dayStart: money(dayStart!) } : null,
+      dayPnl: dayLoss ? money(dayLoss.neg()) : null,
+      drawdownPct: drawdownPct === null ? null : Number(drawdownPct.toFixed(4)),
+      series: snapshots.reverse().map((s) => ({ at: s.at.toISOString(), equity: money(dec(s.equity.toString())), peak: money(dec(s.peak.toString())) })),
+    },
+    breakers,
+    trips: trips satisfies TAlertView[],
+    audit: audit.map((r) => ({ id: r.id.toString(), at: r.at.toISOString(), actorEmail: r.actorEmail, action: r.action, reason: r.reason, before: r.before ?? null, after: r.after ?? null })),
+    reconciliation,
+    recentIntents: intents.map((i) => ({
+      id: i.id, symbol: i.symbol, side: i.side, qty: i.qty.toFixed(), refPrice: i.refPrice.toFixed(), isEntry: i.isEntry, status: i.status, createdAt: i.createdAt.toISOString(),
+    })),
+  };
+}
+
+/** The stale-feed breaker's view: is a feed expected to deliver, and for how long has no expected symbol had a bar. */
+async function feedSilence(deps: RiskViewDeps, now: Date): Promise<{ expected: boolean; silentSeconds: number | null; why: string }> {
+  const c = deps.config;
+  const activeSince = await deps.redis.get(keys(c.REDIS_PREFIX).feedActive);
+  if (!activeSince) return { expected: false, silentSeconds: null, why: 'no feed running: nothing to judge' };
+  const et = toEt(now);
+  const s = regularSession(et.date);
+  if (c.FEED === 'polygon' && !(s && et.minutes >= s.open && et.minutes < s.close)) return { expected: false, silentSeconds: null, why: 'market closed: the live feed is not expected to deliver' };
+  const fresh = await readFreshness(deps, '5m', expectedFeedSymbols(c));
+  const newest = Math.max(Date.parse(activeSince), ...fresh.map((f) => Date.parse(f.arrivedAt)));
+  return { expected: true, silentSeconds: Math.max(0, Math.round((now.getTime() - newest) / 1000)), why: '' };
+}
+
+/**
+ * `whatIfOrder` judges the session at the wall clock unless the broker has a market clock. With replayed or
+ * synthetic bars the market's "now" is the newest bar the simulated broker was shown (as for a signal, whose
+ * bar time risk judges), so the question is asked with that clock; the answer says which time it used.
+ */
+export async function whatIfNow(deps: Deps, q: TWhatIfInput): Promise<TWhatIfAnswer> {
+  let broker: BrokerPort = deps.broker;
+  let marketTime: Date | null = null;
+  if (!deps.broker.marketClock && deps.config.FEED !== 'polygon') {
+    marketTime = (await deps.prisma.simAccount.findUnique({ where: { id: 1 }, select: { marketTs: true } }))?.marketTs ?? null;
+    if (marketTime) {
+      const at = marketTime;
+      broker = Object.create(deps.broker, { marketClock: { value: async () => ({ isOpen: inRegularSession(at, 5), nextOpen: null, nextClose: null }) } }) as BrokerPort;
+    }
+  }
+  const a = await whatIfOrder({ ...deps, broker }, { symbol: q.symbol, side: q.side, ...(q.price ? { price: q.price } : {}), ...(q.notional ? { notional: q.notional } : {}), ...(q.strategy ? { strategy: q.strategy } : {}) });
+  return { ...a, marketTime: marketTime?.toISOString() ?? null };
+}
