@@ -1,7 +1,7 @@
 // The composition root shared by the console, the workers and the tests: real Postgres, Redis, queues,
 // event bus and the broker chosen by configuration, wired into the Deps every use-case takes.
 import type { TConfig } from '@ai-trader/contracts';
-import { createLogger, createQueues, createRedis, redisEventBus, systemClock, type BrokerPort, type Clock, type Deps, type Queues } from '@ai-trader/core';
+import { createLogger, createLogStore, createQueues, createRedis, redisEventBus, systemClock, type BrokerPort, type Clock, type Deps, type Queues } from '@ai-trader/core';
 import { createPgPool, createPrisma } from '@ai-trader/db';
 import type { Logger } from 'pino';
 import type { Redis } from 'ioredis';
@@ -29,7 +29,11 @@ function createBroker(config: TConfig, prisma: Deps['prisma'], clock: Clock, red
 }
 
 export function createRuntime(config: TConfig, opts: { name: string; logger?: Logger; clock?: Clock; dbPoolSize?: number }): Runtime {
-  const logger = opts.logger ?? createLogger({ name: opts.name, level: config.LOG_LEVEL });
+  // The log store's connection comes first, so the first line is kept; a logger passed in (tests) is left alone.
+  const logStore = !opts.logger && config.LOG_STORE
+    ? createLogStore({ url: config.REDIS_URL, name: opts.name, prefix: config.REDIS_PREFIX, maxEntries: config.LOG_STORE_MAX_ENTRIES })
+    : null;
+  const logger = opts.logger ?? createLogger({ name: opts.name, level: config.LOG_LEVEL, store: logStore ?? undefined, storeLevel: config.LOG_STORE_LEVEL });
   const clock = opts.clock ?? systemClock;
   const prisma = createPrisma(config.DATABASE_URL, { max: opts.dbPoolSize ?? 10 });
   const redis = createRedis(config.REDIS_URL, { name: `${opts.name}-cmd` });
@@ -54,6 +58,7 @@ export function createRuntime(config: TConfig, opts: { name: string; logger?: Lo
       await Promise.allSettled([redis.quit(), queueRedis.quit()]);
       await prisma.$disconnect();
       await pool.end();
+      await logStore?.close(); // last: what was logged while closing is kept too
     },
   };
 }

@@ -8,6 +8,7 @@ import { tradingRouter } from './routers/trading.ts';
 import { dataRouter } from './routers/data.ts';
 import { riskRouter } from './routers/risk.ts';
 import { scannerRouter } from './routers/scanner.ts';
+import { logsRouter } from './routers/logs.ts';
 import { router, viewerProcedure } from './trpc.ts';
 
 export const appRouter = router({
@@ -21,5 +22,6 @@ export const appRouter = router({
   risk: riskRouter,
   data: dataRouter,
   scanner: scannerRouter,
+  logs: logsRouter,
 });
 export type AppRouter = typeof appRouter;

@@ -21,6 +21,12 @@ export const ZConfig = z
   .object({
     NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
     LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+    /** Keep every process's log lines in the Redis stream `<prefix>:logs` for the console's Logs page. */
+    LOG_STORE: z.enum(['true', 'false']).default('true').transform((s) => s === 'true'),
+    /** The stream is trimmed to about this many lines (XADD MAXLEN ~). */
+    LOG_STORE_MAX_ENTRIES: z.coerce.number().int().min(1000).max(10_000_000).default(100_000),
+    /** Lowest level kept in the store, independent of LOG_LEVEL (what stdout shows). */
+    LOG_STORE_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info'),
     PORT: z.coerce.number().int().min(1).max(65535).default(3000),
     PUBLIC_URL: url(['http', 'https']).optional(),
     DATABASE_URL: url(['postgres', 'postgresql']).default('postgresql://postgres@127.0.0.1:5432/ai_trader'),

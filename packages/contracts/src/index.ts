@@ -7,3 +7,4 @@ export * from './scanner.ts';
 export * from './risk.ts';
 export * from './data.ts';
 export * from './scanner-view.ts';
+export * from './logs.ts';

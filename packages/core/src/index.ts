@@ -38,3 +38,4 @@ export * from './use-cases/jobs-view.ts';
 export * from './use-cases/risk-view.ts';
 export * from './use-cases/data-view.ts';
 export * from './use-cases/scanner-view.ts';
+export * from './use-cases/logs-view.ts';

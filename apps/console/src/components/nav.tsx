@@ -5,7 +5,7 @@ import { authClient } from '@/lib/auth-client';
 
 const PAGES: Array<[string, string]> = [
   ['/', 'Overview'], ['/positions', 'Positions'], ['/orders', 'Orders'], ['/strategies', 'Strategies'], ['/scanner', 'Scanner'],
-  ['/risk', 'Risk'], ['/data', 'Data'], ['/backfills', 'Backfills'], ['/jobs', 'Jobs'], ['/audit', 'Audit log'],
+  ['/risk', 'Risk'], ['/data', 'Data'], ['/backfills', 'Backfills'], ['/jobs', 'Jobs'], ['/logs', 'Logs'], ['/audit', 'Audit log'],
 ];
 
 export function Nav({ email, role }: { email: string; role: string }) {

@@ -1,5 +1,9 @@
-// Structured JSON logs (pino). Secrets are redacted by key wherever they appear in a log object.
-import { pino, type Logger } from 'pino';
+// Structured JSON logs (pino). Secrets are redacted by key wherever they appear in a log object — before any
+// destination sees the line, so the log store (log-store.ts) only ever receives redacted lines.
+import { pino, type Level, type Logger } from 'pino';
+import type { LogStore } from './log-store.ts';
+
+export * from './log-store.ts';
 
 const REDACT = [
   'password', '*.password', 'secret', '*.secret', 'token', '*.token', 'apiKey', '*.apiKey',
@@ -8,6 +12,24 @@ const REDACT = [
   '*.SESSION_SECRET', '*.ALPACA_SECRET_KEY', '*.ALPACA_KEY_ID', '*.POLYGON_API_KEY', '*.DEMO_ADMIN_PASSWORD',
 ];
 
-export function createLogger(opts: { level: string; name: string }): Logger {
-  return pino({ name: opts.name, level: opts.level, redact: { paths: REDACT, censor: '[redacted]' } });
+/**
+ * A process's logger. With a `store`, lines go to stdout at `level` and to the store at `storeLevel`
+ * (default info), so the Logs page keeps info lines while stdout is quieter. `stdout` replaces fd 1 (tests).
+ */
+export function createLogger(opts: {
+  level: string;
+  name: string;
+  store?: LogStore | undefined;
+  storeLevel?: Level | undefined;
+  stdout?: pino.DestinationStream | undefined;
+}): Logger {
+  const base = { name: opts.name, redact: { paths: REDACT, censor: '[redacted]' } };
+  if (!opts.store) return opts.stdout ? pino({ ...base, level: opts.level }, opts.stdout) : pino({ ...base, level: opts.level });
+  // pino's own default destination: fd 1, asynchronous, flushed on exit.
+  const stdout = opts.stdout ?? pino.destination({ dest: 1, sync: false });
+  const storeLevel = opts.storeLevel ?? 'info';
+  const streams: pino.StreamEntry[] = [{ level: storeLevel, stream: opts.store }];
+  if (opts.level !== 'silent') streams.push({ level: opts.level as Level, stream: stdout });
+  const lowest = streams.reduce((lo, s) => Math.min(lo, pino.levels.values[s.level as Level] ?? 30), Infinity);
+  return pino({ ...base, level: pino.levels.labels[lowest] ?? 'info' }, pino.multistream(streams));
 }

@@ -16,6 +16,8 @@ export async function runBackfillChunk(deps: Deps, p: TJobPayload<'backfill.chun
   const chunk = await deps.prisma.backfillChunk.findUnique({ where: key, include: { run: true } });
   if (!chunk) return 'skipped'; // the run was deleted
   if (chunk.status === 'succeeded') return 'skipped';
+  const log = deps.logger.child({ category: 'backfill', backfillRun: p.runId });
+  const what = `${p.stage} ${p.symbol} ${p.day}`;
   await deps.prisma.$transaction([
     deps.prisma.backfillChunk.update({ where: key, data: { status: 'running', attempts: { increment: 1 } } }),
     deps.prisma.backfillRun.updateMany({ where: { id: p.runId, status: 'queued' }, data: { status: 'running' } }),
@@ -23,12 +25,14 @@ export async function runBackfillChunk(deps: Deps, p: TJobPayload<'backfill.chun
   try {
     const stored = p.stage === 'news' ? await loadNews(deps, p) : await loadDay(deps, p, chunk.run.timeframe as TBar['timeframe']);
     await deps.prisma.backfillChunk.update({ where: key, data: { status: 'succeeded', rowsStored: stored.stored, rowsRejected: stored.rejected, lastError: null } });
+    log.info({ stage: p.stage, symbol: p.symbol, day: p.day, ...stored }, `backfill chunk ${what}: ${stored.stored} stored${stored.rejected ? `, ${stored.rejected} quarantined` : ''}`);
     await deps.events.publish('backfill');
     return 'succeeded';
   } catch (e) {
     const message = (e as Error).message.split('\n')[0]!.slice(0, 500);
     const final = attempt.isLast || isPermanent(e);
     await deps.prisma.backfillChunk.update({ where: key, data: { status: final ? 'failed' : 'queued', lastError: message } });
+    log[final ? 'error' : 'warn']({ stage: p.stage, symbol: p.symbol, day: p.day, attempt: chunk.attempts + 1 }, `backfill chunk ${what} failed${final ? '' : ', will retry'}: ${message}`);
     await deps.events.publish('backfill');
     throw Object.assign(e as Error, { permanent: isPermanent(e) });
   }
@@ -86,6 +90,7 @@ export async function finishBackfillRun(deps: Deps, p: TJobPayload<'backfill.run
     where: { id: p.runId },
     data: { status, finishedAt: deps.clock.now(), error: failed ? `${failed} chunk(s) failed; each shows its error per symbol` : null },
   });
+  deps.logger[failed ? 'warn' : 'info']({ category: 'backfill', backfillRun: p.runId, failed }, `backfill run ${p.runId} ${status}${failed ? `: ${failed} chunk(s) failed` : ''}`);
   await deps.events.publish('backfill');
   return status;
 }

@@ -61,7 +61,7 @@ async function enqueue(deps: Pick<Deps, 'jobs' | 'prisma'>, runId: string, attem
   return chunks.length;
 }
 
-export async function startBackfill(deps: Pick<Deps, 'jobs' | 'prisma' | 'events'>, r: BackfillRequest): Promise<{ runId: string; chunks: number }> {
+export async function startBackfill(deps: Pick<Deps, 'jobs' | 'prisma' | 'events' | 'logger'>, r: BackfillRequest): Promise<{ runId: string; chunks: number }> {
   if (!r.symbols.length) throw new BackfillInputError('no symbols to backfill');
   const days = tradingDays(r.from, r.to);
   if (!days.length) throw new BackfillInputError(`no NYSE trading day between ${r.from} and ${r.to}`);
@@ -72,11 +72,12 @@ export async function startBackfill(deps: Pick<Deps, 'jobs' | 'prisma' | 'events
     },
   });
   const chunks = await enqueue(deps, run.id, 0);
+  deps.logger.info({ category: 'backfill', backfillRun: run.id, symbols: r.symbols.length, from: r.from, to: r.to, requestedBy: r.requestedBy }, `backfill run started by ${r.requestedBy}: ${chunks} chunk(s)`);
   await deps.events.publish('backfill');
   return { runId: run.id, chunks };
 }
 
-export async function resumeBackfill(deps: Pick<Deps, 'jobs' | 'prisma' | 'events' | 'clock'>, runId: string): Promise<{ runId: string; chunks: number }> {
+export async function resumeBackfill(deps: Pick<Deps, 'jobs' | 'prisma' | 'events' | 'clock' | 'logger'>, runId: string): Promise<{ runId: string; chunks: number }> {
   const run = await deps.prisma.backfillRun.findUnique({ where: { id: runId } });
   if (!run) throw new BackfillInputError(`no backfill run ${runId}`);
   await deps.prisma.$transaction([
@@ -86,6 +87,7 @@ export async function resumeBackfill(deps: Pick<Deps, 'jobs' | 'prisma' | 'event
   // A new attempt number gives the jobs new ids; jobs of the old attempt that still run find their
   // chunk done and do nothing.
   const chunks = await enqueue(deps, runId, deps.clock.now().getTime());
+  deps.logger.info({ category: 'backfill', backfillRun: runId }, `backfill run resumed: ${chunks} chunk(s) queued again`);
   await deps.events.publish('backfill');
   return { runId, chunks };
 }

@@ -110,7 +110,9 @@ export async function checkBreakers(deps: Deps): Promise<BreakerCheck> {
     details.stale_feed = { feed: c.FEED, silentSeconds: feed.silentSeconds, symbols: expectedFeedSymbols(c) };
     await reduce('stale_feed', `stale feed breaker: the ${c.FEED} feed is running but has delivered no bar for ${feed.silentSeconds}s (limit ${c.STALE_AFTER_SECONDS}s); entries stopped`);
   }
-  for (const t of tripped)
+  for (const t of tripped) {
+    deps.logger.warn({ category: 'risk', breaker: t.breaker, to: t.to, equity: equity.toFixed(2), peak: peak.toFixed(2), dayStart: dayStart.toFixed(2) }, `breaker ${t.breaker} tripped → ${t.to}: ${t.reason}`);
     await raiseAlert(deps, { key: `breaker.${t.breaker}:${day}`, level: 'critical', source: 'risk', message: `${t.reason} → ${t.to}`, details: { equity: equity.toFixed(2), peak: peak.toFixed(2), dayStart: dayStart.toFixed(2), ...details[t.breaker] } });
+  }
   return { equity: decStr(equity), dayStart: decStr(dayStart), peak: decStr(peak), dailyLoss: decStr(dailyLoss), drawdownPct, consecutiveRejects, errorRate, feed, tripped, state };
 }

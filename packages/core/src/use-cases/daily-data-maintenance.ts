@@ -40,6 +40,6 @@ export async function dailyDataMaintenance(deps: Pick<Deps, 'pool' | 'prisma' | 
     });
   } else await resolveAlert(deps, key, 'validation clean');
   const partitionsCreated = Object.values(created).flat();
-  deps.logger.info({ date, problems: v.problems, partitionsCreated }, 'daily data maintenance done');
+  deps.logger.info({ category: 'data', date, problems: v.problems, partitionsCreated }, 'daily data maintenance done');
   return { date, problems: v.problems, counts: Object.fromEntries(found), partitionsCreated };
 }

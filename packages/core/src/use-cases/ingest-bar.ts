@@ -17,7 +17,7 @@ export async function ingestBar(deps: Deps, bar: TBar): Promise<IngestOutcome> {
     await deps.prisma.barQuarantine.create({
       data: { symbol: bar.symbol, timeframe: bar.timeframe, ts: new Date(bar.ts), kind: problems[0]!.kind, detail: problems.map((p) => p.detail).join('; '), source: bar.source, raw: bar },
     });
-    deps.logger.warn({ symbol: bar.symbol, ts: bar.ts, problems }, 'bar quarantined');
+    deps.logger.warn({ category: 'data', symbol: bar.symbol, ts: bar.ts, problems }, 'bar quarantined');
     return { inserted: false, quarantined: true };
   }
   const res = await deps.pool.query(
@@ -51,5 +51,5 @@ async function deriveFiveMinuteBar(deps: Deps, last: TBar): Promise<void> {
   const minutes: TBar[] = rows.rows.map((r) => ({ symbol: last.symbol, timeframe: '1m', ts: r.ts.toISOString().replace('.000Z', 'Z'), open: r.open, high: r.high, low: r.low, close: r.close, volume: r.volume, source: r.source }));
   const agg = aggregateBars(minutes, '5m', { session: 'extended' });
   for (const b of agg.bars) await deps.jobs.add('ingest.bars', { bar: b });
-  if (agg.incomplete.length) deps.logger.info({ symbol: last.symbol, incomplete: agg.incomplete }, '5m bar made from an incomplete set of minutes');
+  if (agg.incomplete.length) deps.logger.info({ category: 'data', symbol: last.symbol, incomplete: agg.incomplete }, '5m bar made from an incomplete set of minutes');
 }

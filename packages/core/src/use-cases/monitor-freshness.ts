@@ -55,7 +55,9 @@ export async function monitorFreshness(deps: Pick<Deps, 'redis' | 'config' | 'cl
     const f = seen.get(symbol);
     const isStale = f ? f.stale : ranLongEnough;
     if (!isStale) {
-      if (await resolveAlert(deps, alertKey(symbol), `fresh again: bar ${f!.lastBarTs} arrived ${f!.ageSeconds}s ago`)) resolved.push(symbol);
+      // No bar yet and the feed has not run STALE_AFTER_SECONDS: it was restarted; judged again once it has.
+      const why = f ? `fresh again: bar ${f.lastBarTs} arrived ${f.ageSeconds}s ago` : `feed restarted at ${activeSince}: no bar expected yet`;
+      if (await resolveAlert(deps, alertKey(symbol), why)) resolved.push(symbol);
       continue;
     }
     stale.push(symbol);

@@ -115,7 +115,7 @@ export async function reconcile(deps: Deps): Promise<ReconcileResult> {
   } else if (!suspect.length) await resolveAlert(deps, 'reconcile.drift', `clean at ${at.toISOString()}${repaired ? ` after repairing ${repaired} update(s)` : ''}`);
   const lastDrift = clean ? (prev?.lastDrift ?? null) : { at: at.toISOString(), drift };
   await deps.redis.set(lastKey, JSON.stringify({ at: at.toISOString(), clean, repaired, drift, suspect, lastDrift, seen: found.map(keyOf) }));
-  if (repaired || !clean) deps.logger.warn({ repaired, drift }, clean ? 'reconciliation repaired our books from the broker' : 'reconciliation found drift');
+  if (repaired || !clean) deps.logger.warn({ category: 'positions', repaired, drift }, clean ? 'reconciliation repaired our books from the broker' : 'reconciliation found drift');
   return { at: at.toISOString(), repaired, drift, suspect, clean, stateChanged };
 }
 
@@ -157,6 +157,6 @@ async function repairPosition(deps: Deps, d: Drift, theirs: BrokerPosition | und
     return { repaired: true, before: view(before), after: view(after) };
   });
   if (!outcome.repaired) return outcome;
-  deps.logger.warn({ symbol, before: outcome.before, after: outcome.after }, `position.repaired: ${symbol} set from ours ${d.ours} to the broker's ${d.broker}`);
+  deps.logger.warn({ category: 'positions', symbol, before: outcome.before, after: outcome.after }, `position.repaired: ${symbol} set from ours ${d.ours} to the broker's ${d.broker}`);
   return { repaired: true };
 }

@@ -52,7 +52,7 @@ export async function runScanner(deps: ScannerDeps, input: RunScannerInput): Pro
     // A scan as of a given time judges the universe of that time too; one as of now takes the latest layer0.
     let from = input.asOf === undefined ? await latestLayerRun(deps, 'layer0') : null;
     if (!from) {
-      deps.logger.info({ layer: 'layer1', asOf }, input.asOf ? 'scanner: running layer0 first, as of the same time' : 'scanner: no succeeded layer0 run yet, running layer0 first');
+      deps.logger.info({ category: 'scanner', layer: 'layer1', asOf }, input.asOf ? 'scanner: running layer0 first, as of the same time' : 'scanner: no succeeded layer0 run yet, running layer0 first');
       layer0Run = (await runScanner(deps, { layer: 'layer0', config, asOf })).run;
       from = { runId: layer0Run.id, asOf: layer0Run.asOf, finishedAt: layer0Run.finishedAt, symbols: layer0Run.results.filter((r) => r.passed).map((r) => r.symbol) };
     }
@@ -63,7 +63,7 @@ export async function runScanner(deps: ScannerDeps, input: RunScannerInput): Pro
   const run = await deps.prisma.scannerRun.create({
     data: { layer: input.layer, asOf, config: { ...config, ...(inputRunId ? { inputRunId } : {}) } as Prisma.InputJsonObject, symbolsIn: symbols.length },
   });
-  const log = deps.logger.child({ scannerRun: run.id, layer: input.layer });
+  const log = deps.logger.child({ category: 'scanner', scannerRun: run.id, layer: input.layer });
   // The event only tells the console to re-read; the database is the record, so a Redis hiccup must not fail a scan.
   const notify = () => deps.events.publish('scanner').catch((e: unknown) => log.warn({ err: e }, 'scanner: live event not published'));
   await notify();
