@@ -94,6 +94,11 @@ export async function applyTradeUpdate(deps: Deps, u: TTradeUpdate): Promise<App
     }
   });
   if (outcome === 'applied') {
+    const fill = u.event === 'fill' || u.event === 'partial_fill';
+    deps.logger.info(
+      { category: fill ? 'positions' : 'orders', clientOrderId: u.clientOrderId, event: u.event, ...(fill ? { qty: u.qty, price: u.price, executionId: u.executionId } : { reason: u.reason }) },
+      fill ? `${u.event === 'fill' ? 'filled' : 'partly filled'}: ${u.qty} @ ${u.price}` : `order ${u.event}${u.reason ? `: ${u.reason}` : ''}`,
+    );
     await deps.events.publish('order');
     if (u.event === 'fill' || u.event === 'partial_fill') await deps.events.publish('position');
   }

@@ -110,7 +110,8 @@ export async function submitIntent(deps: Deps, p: TJobPayload<'execution.submit'
     return status === 'rejected' ? 'rejected' : 'submitted';
   });
   if (outcome === 'submitted' || outcome === 'rejected' || brokerError) await deps.events.publish('order');
-  if (note.blocked) deps.logger.warn({ intentId: p.intentId }, `intent blocked: ${note.blocked}`);
+  if (outcome === 'submitted') deps.logger.info({ category: 'orders', intentId: p.intentId, clientOrderId, broker: deps.broker.name }, 'order submitted');
+  if (note.blocked) deps.logger.warn({ category: 'orders', intentId: p.intentId }, `intent blocked: ${note.blocked}`);
   if (note.rejected)
     deps.logger.warn({ category: 'orders', intentId: p.intentId, clientOrderId, cause: note.rejected.cause }, `order rejected by ${deps.broker.name}: ${note.rejected.reason}`);
   if (brokerError)
