@@ -29,7 +29,7 @@ export async function startPipeline(rt: Runtime, roles: Role[], opts: { feed?: b
   const workers: Worker[] = [];
   for (const role of roles) {
     for (const { queue, concurrency } of ROLE_QUEUES[role] ?? []) {
-      const w = new Worker(queue, (job) => PROCESSORS[queue](deps, job), {
+      const w = new Worker(queue, (job, token) => PROCESSORS[queue](deps, job, token), {
         connection: workerRedis, prefix: config.REDIS_PREFIX, concurrency,
         lockDuration: config.WORKER_LOCK_DURATION_MS, stalledInterval: config.WORKER_STALLED_INTERVAL_MS, maxStalledCount: config.WORKER_MAX_STALLED_COUNT,
       });

@@ -2,7 +2,7 @@
 // A payload that does not parse can never succeed, so it fails without retries (UnrecoverableError).
 import { JOBS, type TJobName, type TJobPayload } from '@ai-trader/contracts';
 import { applyTradeUpdate, checkBreakers, checkRisk, reconcile, driveSimulatedMarket, dailyDataMaintenance, finishBackfillRun, ingestBar, monitorFreshness, runBackfillChunk, scoreBar, submitIntent, sweepOutbox, type Deps } from '@ai-trader/core';
-import { UnrecoverableError, type Job } from 'bullmq';
+import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 
 function parse<N extends TJobName>(name: N, job: Job): TJobPayload<N> {
   const r = JOBS[name].payload.safeParse(job.data);
@@ -10,11 +10,17 @@ function parse<N extends TJobName>(name: N, job: Job): TJobPayload<N> {
   return r.data as TJobPayload<N>;
 }
 
-export const PROCESSORS: { [N in TJobName]: (deps: Deps, job: Job) => Promise<unknown> } = {
+export const PROCESSORS: { [N in TJobName]: (deps: Deps, job: Job, token?: string) => Promise<unknown> } = {
   'ingest.bars': (deps, job) => ingestBar(deps, parse('ingest.bars', job).bar),
   'scoring.score': (deps, job) => scoreBar(deps, parse('scoring.score', job)),
   'risk.check': (deps, job) => checkRisk(deps, parse('risk.check', job)).then((d) => ({ outcome: d.outcome, reasonCode: d.reasonCode })),
-  'execution.submit': (deps, job) => submitIntent(deps, parse('execution.submit', job), { isLastAttempt: job.attemptsMade + 1 >= (job.opts.attempts ?? 1) }),
+  'execution.submit': async (deps, job, token) => {
+    const outcome = await submitIntent(deps, parse('execution.submit', job), { isLastAttempt: job.attemptsMade + 1 >= (job.opts.attempts ?? 1) });
+    if (outcome !== 'waiting') return outcome;
+    // Per-symbol order: an older intent of the symbol goes first; look again shortly (not an attempt used up).
+    await job.moveToDelayed(Date.now() + 20, token);
+    throw new DelayedError();
+  },
   'broker.sim-match': (deps, job) => driveSimulatedMarket(deps, parse('broker.sim-match', job)),
   'portfolio.apply': (deps, job) => applyTradeUpdate(deps, parse('portfolio.apply', job).update),
   'backfill.chunk': async (deps, job) => {

@@ -16,7 +16,8 @@ export function clientOrderIdFor(intentId: string): string {
   return `ait-${createHash('sha256').update(intentId).digest('hex').slice(0, 32)}`;
 }
 
-export type SubmitOutcome = 'submitted' | 'already-submitted' | 'blocked' | 'rejected' | 'failed';
+/** 'waiting': an older intent of the same symbol is still unsent — per-symbol order is kept, so this one goes after it. */
+export type SubmitOutcome = 'submitted' | 'already-submitted' | 'blocked' | 'rejected' | 'failed' | 'waiting';
 
 interface IntentRow {
   id: string;
@@ -33,6 +34,8 @@ interface IntentRow {
   trailPct: string | null;
   /** For a SELL that is not itself protective: the client order ids of the symbol's working protective stops. */
   protective: string[] | null;
+  /** An intent of the same symbol decided earlier is still PENDING (risk decides one at a time, so createdAt orders them). */
+  olderUnsent: boolean;
 }
 
 /** The cause of a failure to reach the broker (the adapter's error kind where it has one). */
@@ -58,7 +61,8 @@ export async function submitIntent(deps: Deps, p: TJobPayload<'execution.submit'
               i."orderType", i."stopLoss"::text AS "stopPrice", i."trailPct"::text AS "trailPct",
               CASE WHEN i.side = 'SELL' AND i."exitReason" IS DISTINCT FROM 'protective_stop' THEN ARRAY(
                 SELECT o."clientOrderId" FROM orders o JOIN order_intents pi ON pi.id = o."intentId"
-                 WHERE o.status IN ('pending_new', 'new', 'partially_filled') AND o.symbol = i.symbol AND o.side = 'SELL' AND pi."exitReason" = 'protective_stop') END AS protective
+                 WHERE o.status IN ('pending_new', 'new', 'partially_filled') AND o.symbol = i.symbol AND o.side = 'SELL' AND pi."exitReason" = 'protective_stop') END AS protective,
+              EXISTS (SELECT 1 FROM order_intents e WHERE e.status = 'PENDING' AND e.symbol = i.symbol AND e."createdAt" < i."createdAt") AS "olderUnsent"
          FROM order_intents i, trading_state t
         WHERE i.id = $1 AND t.id = 1
           FOR UPDATE OF i FOR SHARE OF t`,
@@ -74,6 +78,7 @@ export async function submitIntent(deps: Deps, p: TJobPayload<'execution.submit'
       await client.query(`UPDATE order_intents SET status = 'BLOCKED', "statusReason" = $2, "updatedAt" = now() WHERE id = $1`, [intent.id, note.blocked]);
       return 'blocked';
     }
+    if (intent.olderUnsent) return 'waiting';
     let ack;
     try {
       if (intent.protective?.length && (await cancelProtective(deps, intent.protective)) === 'not_open') {
