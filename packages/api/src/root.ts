@@ -9,6 +9,8 @@ import { dataRouter } from './routers/data.ts';
 import { riskRouter } from './routers/risk.ts';
 import { scannerRouter } from './routers/scanner.ts';
 import { logsRouter } from './routers/logs.ts';
+import { positionsRouter } from './routers/positions.ts';
+import { ordersRouter } from './routers/orders.ts';
 import { router, viewerProcedure } from './trpc.ts';
 
 export const appRouter = router({
@@ -23,5 +25,7 @@ export const appRouter = router({
   data: dataRouter,
   scanner: scannerRouter,
   logs: logsRouter,
+  positions: positionsRouter,
+  orders: ordersRouter,
 });
 export type AppRouter = typeof appRouter;

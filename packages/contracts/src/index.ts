@@ -8,3 +8,5 @@ export * from './risk.ts';
 export * from './data.ts';
 export * from './scanner-view.ts';
 export * from './logs.ts';
+export * from './positions.ts';
+export * from './orders.ts';

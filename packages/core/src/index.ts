@@ -39,3 +39,7 @@ export * from './use-cases/risk-view.ts';
 export * from './use-cases/data-view.ts';
 export * from './use-cases/scanner-view.ts';
 export * from './use-cases/logs-view.ts';
+export * from './use-cases/positions-view.ts';
+export * from './use-cases/close-position.ts';
+export * from './use-cases/orders-view.ts';
+export * from './use-cases/cancel-order.ts';

@@ -161,6 +161,18 @@ export class SimBroker implements BrokerPort {
     return canceled.map((o) => ({ event: 'canceled', clientOrderId: o.clientOrderId, brokerOrderId: o.id, at: at.toISOString(), reason: 'cancel all' }));
   }
 
+  /** BrokerPort: cancels one open order. 'not_open' when it has filled; an order already ended, or never booked, counts
+   *  as canceled (it will not trade). A bar being matched holds the order's row lock: the cancel waits and sees the result. */
+  async cancelOrder(clientOrderId: string): Promise<'canceled' | 'not_open'> {
+    await this.delay();
+    const canceled = await this.prisma.$queryRaw<{ id: string }[]>`
+      UPDATE sim_orders SET status = 'canceled', "updatedAt" = ${this.clock.now()}
+      WHERE "clientOrderId" = ${clientOrderId} AND status IN ('new', 'partially_filled') RETURNING id`;
+    if (canceled[0]) return 'canceled';
+    const o = await this.prisma.simOrder.findUnique({ where: { clientOrderId }, select: { status: true } });
+    return o?.status === 'filled' ? 'not_open' : 'canceled';
+  }
+
   async listOpenOrders(): Promise<BrokerOpenOrder[]> {
     await this.delay();
     const rows = await this.prisma.simOrder.findMany({ where: { status: { in: ['new', 'partially_filled'] } }, orderBy: { createdAt: 'asc' } });

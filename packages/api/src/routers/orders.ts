@@ -1,0 +1,41 @@
+// Orders from the console: working and history with filters (live over SSE for the first page, older pages by
+// cursor), one decision's state timeline, and cancelling a working order (trader+, audited). The CSV export is a
+// route handler of the console over the same filtered query (ordersCsv).
+import { ZCancelOrderRequest, ZCancelOrderResult, ZOrdersListInput, ZOrdersPage, ZOrderTimeline } from '@ai-trader/contracts';
+import { cancelOrder, listOrders, orderTimeline } from '@ai-trader/core';
+import { TRPCError } from '@trpc/server';
+import { z } from 'zod';
+import { router, traderProcedure, viewerProcedure } from '../trpc.ts';
+import { tradeRequestErrors } from './positions.ts';
+
+const ORDER_KINDS = ['order', 'signal', 'position', 'trading-state'] as const;
+
+// A malformed cursor or date is the caller's mistake.
+const badInput = <P extends typeof viewerProcedure>(p: P) =>
+  p.use(async ({ next }) => {
+    const res = await next();
+    if (!res.ok && res.error.cause instanceof RangeError) throw new TRPCError({ code: 'BAD_REQUEST', message: res.error.cause.message, cause: res.error.cause });
+    return res;
+  });
+
+export const ordersRouter = router({
+  list: badInput(viewerProcedure).input(ZOrdersListInput).output(ZOrdersPage).query(({ ctx, input }) => listOrders(ctx.deps, input)),
+  /** The newest page of a filter at once, then again whenever orders, signals or positions change (SSE). */
+  live: badInput(viewerProcedure).input(ZOrdersListInput.omit({ cursor: true })).subscription(async function* ({ ctx, input, signal }) {
+    const aborted = signal ?? new AbortController().signal;
+    yield await listOrders(ctx.deps, input);
+    for await (const kinds of ctx.live.changes(aborted)) if (ORDER_KINDS.some((k) => kinds.has(k))) yield await listOrders(ctx.deps, input);
+  }),
+  timeline: viewerProcedure
+    .input(z.object({ id: z.uuid() }))
+    .output(ZOrderTimeline)
+    .query(async ({ ctx, input }) => {
+      const t = await orderTimeline(ctx.deps, input);
+      if (!t) throw new TRPCError({ code: 'NOT_FOUND', message: `no risk decision ${input.id}` });
+      return t;
+    }),
+  cancel: tradeRequestErrors(traderProcedure)
+    .input(ZCancelOrderRequest)
+    .output(ZCancelOrderResult)
+    .mutation(({ ctx, input }) => cancelOrder(ctx.deps, { clientOrderId: input.clientOrderId, actor: ctx.actor, reason: input.reason })),
+});
