@@ -3,7 +3,7 @@
 // not yet sent is blocked instead of submitted.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestRuntime, type TestRuntime } from '@ai-trader/adapters/testing';
-import { checkRisk, haltTrading, ingestBar, submitIntent } from '@ai-trader/core';
+import { applyTradeUpdate, checkRisk, haltTrading, ingestBar, submitIntent } from '@ai-trader/core';
 
 const bar = (ts: string, px: string) => ({ symbol: 'SPY', timeframe: '5m' as const, ts, open: px, high: px, low: px, close: px, volume: '1000', source: 'test' });
 
@@ -47,6 +47,20 @@ describe('HALT cancels what is open', () => {
     expect(again).toEqual({ state: 'HALTED', changed: false, canceledOrders: [], stillOpen: [] });
     const actions = (await p.auditLog.findMany({ orderBy: { id: 'asc' } })).map((a) => a.action);
     expect(actions).toEqual(['trading.halt', 'orders.cancel-all', 'trading.halt', 'orders.cancel-all']);
+  });
+
+  it('books a fill that happened before the cancel but is reported after it; the order stays canceled', async () => {
+    const p = rt.deps.prisma;
+    const order = await p.order.findFirstOrThrow({ where: { status: 'canceled' } });
+    const held = (await p.position.findUnique({ where: { symbol: 'SPY' } }))?.qty.toFixed() ?? '0';
+    const cash = (await p.portfolioAccount.findUniqueOrThrow({ where: { id: 1 } })).cash;
+    const late = { event: 'partial_fill' as const, clientOrderId: order.clientOrderId, brokerOrderId: order.brokerOrderId!, executionId: 'late-1', qty: '3', price: '600.5', at: '2025-06-04T13:31:00Z' };
+    expect(await applyTradeUpdate(rt.deps, late)).toBe('applied');
+    expect(await applyTradeUpdate(rt.deps, late)).toBe('duplicate');
+    expect(await p.order.findUniqueOrThrow({ where: { id: order.id } })).toMatchObject({ status: 'canceled' });
+    expect((await p.order.findUniqueOrThrow({ where: { id: order.id } })).filledQty.toFixed()).toBe('3');
+    expect((await p.position.findUniqueOrThrow({ where: { symbol: 'SPY' } })).qty.toFixed()).toBe(String(Number(held) + 3));
+    expect((await p.portfolioAccount.findUniqueOrThrow({ where: { id: 1 } })).cash.toFixed()).toBe(cash.minus('1801.5').toFixed());
   });
 
   it('refuses a viewer', async () => {

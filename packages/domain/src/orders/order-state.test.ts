@@ -19,8 +19,16 @@ describe('order state machine', () => {
 
   it('refuses to leave a terminal state', () => {
     expect(() => transition('filled', 'canceled')).toThrow(IllegalOrderTransition);
-    expect(() => transition('canceled', 'fill')).toThrow(/canceled cannot take event fill/);
+    expect(() => transition('canceled', 'accepted')).toThrow(/canceled cannot take event accepted/);
     expect(() => transition('rejected', 'accepted')).toThrow(IllegalOrderTransition);
+    expect(() => transition('rejected', 'fill')).toThrow(IllegalOrderTransition);
+    expect(() => transition('filled', 'fill')).toThrow(IllegalOrderTransition);
+  });
+
+  it('takes a fill that happened before a cancel or expiry and arrives after it, staying canceled / expired', () => {
+    expect(transition('canceled', 'partial_fill')).toBe('canceled');
+    expect(transition('canceled', 'fill')).toBe('canceled');
+    expect(transition('expired', 'partial_fill')).toBe('expired');
   });
 
   it('does not reject an order that already has fills', () => {
