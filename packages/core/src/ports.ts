@@ -58,6 +58,9 @@ export interface BrokerPort {
   init?(): Promise<void>;
   /** The broker's market clock, where it has one (Alpaca); without it the NYSE calendar at the order's bar time decides. */
   marketClock?(): Promise<{ isOpen: boolean; nextOpen: string | null; nextClose: string | null }>;
+  /** A broker that simulates a market from bars (the sim with replayed or synthetic bars): its market time, the start
+   *  of the newest bar it was shown (null before the first). A what-if is judged at it instead of the wall clock. */
+  marketTime?(): Promise<Date | null>;
   /** Whether the broker lets us trade the symbol, where it can tell. */
   isTradable?(symbol: string): Promise<boolean>;
   /** What the broker holds, where it can tell (reconciliation compares it with our books). */

@@ -51,12 +51,15 @@ export class SimBroker implements BrokerPort {
   /** Only with a live market time ('clock'): risk then asks the sim's clock. Driven by bars, the sim's time is the bar
    *  time risk already judges each signal by (more exactly than the sim, which learns a bar when it matches it). */
   readonly marketClock?: () => Promise<MarketClock>;
+  /** Driven by bars: the newest bar's start (BrokerPort.marketTime). */
+  readonly marketTime?: () => Promise<Date | null>;
   private readonly known = new Set<string>(); // symbols with stored bars: they stay tradable
   private readonly failDraw: () => number;
 
   constructor(private readonly prisma: Db, private readonly clock: Clock, private readonly o: SimBrokerOptions) {
     this.failDraw = seededStream(`${o.faultSeed}:fail`);
     if (o.marketTime === 'clock') this.marketClock = async () => marketClockAt(this.clock.now());
+    else this.marketTime = async () => (await this.prisma.simAccount.findUnique({ where: { id: 1 }, select: { marketTs: true } }))?.marketTs ?? null;
   }
 
   async init(): Promise<void> {

@@ -191,6 +191,8 @@ export interface WhatIfAnswer {
   code: TDenyReason | null;
   message: string;
   qty: string | null;
+  /** The market time the session was judged at: a simulated market's (its newest bar), or null for now (or the broker's clock). */
+  marketTime: string | null;
   facts: { state: string; marketOpen: boolean; price: string; lastPrice: string | null; positionQty: string; buyingPower: string; grossExposure: string; openOrders: number; ordersLastMinute: number; stale: boolean };
 }
 
@@ -200,10 +202,14 @@ export async function whatIfOrder(deps: Deps, q: { symbol: string; side: TOrderS
     const last = (await latestCloses(deps, [q.symbol], '5m')).get(q.symbol);
     const price = q.price ?? last;
     if (!price) throw new RangeError(`no price for ${q.symbol}: give one, or wait for a bar of it`);
-    const facts = await gather(deps, client, { symbol: q.symbol, side: q.side, price, ...(q.strategy ? { strategy: q.strategy } : {}), targetNotional: q.notional ?? null });
+    // A market simulated from bars is judged at its own time, as its signals are; a real one now (or by its clock).
+    const marketTime = deps.broker.marketTime ? await deps.broker.marketTime() : null;
+    const facts = await gather(deps, client, {
+      symbol: q.symbol, side: q.side, price, ...(q.strategy ? { strategy: q.strategy } : {}), targetNotional: q.notional ?? null, ...(marketTime ? { barTs: marketTime } : {}),
+    });
     const d: PreTradeDecision = checkPreTrade(facts);
     return {
-      wouldPass: d.ok, code: d.ok ? null : d.code, message: d.message, qty: d.ok ? decStr(d.qty) : null,
+      wouldPass: d.ok, code: d.ok ? null : d.code, message: d.message, qty: d.ok ? decStr(d.qty) : null, marketTime: marketTime?.toISOString() ?? null,
       facts: {
         state: facts.state, marketOpen: facts.marketOpen !== false, price, lastPrice: last ?? null, positionQty: decStr(facts.positionQty),
         buyingPower: decStr(facts.buyingPower.toDecimalPlaces(2)), grossExposure: decStr(facts.exposure!.gross.toDecimalPlaces(2)),

@@ -2,11 +2,11 @@
 // circuit breakers with the values they judge and their trips, the last reconciliation, and a what-if that
 // judges the session at the simulated market's time when the market is a replay.
 import type { TAlertView, TBreakerName, TBreakerView, TGaugeUnit, TLimitGauge, TRiskView, TTradingState, TWhatIfAnswer, TWhatIfInput } from '@ai-trader/contracts';
-import { dec, decStr, inRegularSession, regularSession, toEt, ZERO } from '@ai-trader/domain';
+import { dec, decStr, regularSession, toEt, ZERO } from '@ai-trader/domain';
 import type Decimal from 'decimal.js';
 import { latestCloses } from '../infra/latest-bars.ts';
 import { keys } from '../infra/redis.ts';
-import type { BrokerPort, Deps } from '../ports.ts';
+import type { Deps } from '../ports.ts';
 import { listAlerts } from './alerts.ts';
 import { BREAKER_ACTOR } from './breakers.ts';
 import { whatIfOrder } from './check-risk.ts';
@@ -177,21 +177,7 @@ async function feedSilence(deps: RiskViewDeps, now: Date): Promise<{ expected: b
   return { expected: true, silentSeconds: Math.max(0, Math.round((now.getTime() - newest) / 1000)), why: '' };
 }
 
-/**
- * `whatIfOrder` judges the session at the wall clock unless the broker has a market clock. With replayed or
- * synthetic bars the market's "now" is the newest bar the simulated broker was shown (as for a signal, whose
- * bar time risk judges), so the question is asked with that clock; the answer says which time it used.
- */
+/** The what-if of the Risk page: `whatIfOrder` (a market simulated from bars is judged at its own time). */
 export async function whatIfNow(deps: Deps, q: TWhatIfInput): Promise<TWhatIfAnswer> {
-  let broker: BrokerPort = deps.broker;
-  let marketTime: Date | null = null;
-  if (!deps.broker.marketClock && deps.config.FEED !== 'polygon') {
-    marketTime = (await deps.prisma.simAccount.findUnique({ where: { id: 1 }, select: { marketTs: true } }))?.marketTs ?? null;
-    if (marketTime) {
-      const at = marketTime;
-      broker = Object.create(deps.broker, { marketClock: { value: async () => ({ isOpen: inRegularSession(at, 5), nextOpen: null, nextClose: null }) } }) as BrokerPort;
-    }
-  }
-  const a = await whatIfOrder({ ...deps, broker }, { symbol: q.symbol, side: q.side, ...(q.price ? { price: q.price } : {}), ...(q.notional ? { notional: q.notional } : {}), ...(q.strategy ? { strategy: q.strategy } : {}) });
-  return { ...a, marketTime: marketTime?.toISOString() ?? null };
+  return whatIfOrder(deps, { symbol: q.symbol, side: q.side, ...(q.price ? { price: q.price } : {}), ...(q.notional ? { notional: q.notional } : {}), ...(q.strategy ? { strategy: q.strategy } : {}) });
 }
