@@ -11,6 +11,7 @@ import { registerStrategies } from './commands/strategies.ts';
 import { registerModels } from './commands/models.ts';
 import { registerBacktest } from './commands/backtest.ts';
 import { registerRisk } from './commands/risk.ts';
+import { registerAudit } from './commands/audit.ts';
 import type { CliContext } from './context.ts';
 
 export function buildProgram(ctx: () => CliContext): Command {
@@ -26,5 +27,6 @@ export function buildProgram(ctx: () => CliContext): Command {
   registerRisk(program, ctx);
   registerFeatures(program, ctx);
   registerScan(program, ctx);
+  registerAudit(program, ctx);
   return program;
 }

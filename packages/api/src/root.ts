@@ -8,9 +8,9 @@ import { tradingRouter } from './routers/trading.ts';
 import { dataRouter } from './routers/data.ts';
 import { riskRouter } from './routers/risk.ts';
 import { scannerRouter } from './routers/scanner.ts';
-import { logsRouter } from './routers/logs.ts';
 import { positionsRouter } from './routers/positions.ts';
 import { ordersRouter } from './routers/orders.ts';
+import { logsRouter } from './routers/logs.ts';
 import { router, viewerProcedure } from './trpc.ts';
 
 export const appRouter = router({
@@ -24,8 +24,8 @@ export const appRouter = router({
   risk: riskRouter,
   data: dataRouter,
   scanner: scannerRouter,
-  logs: logsRouter,
   positions: positionsRouter,
   orders: ordersRouter,
+  logs: logsRouter,
 });
 export type AppRouter = typeof appRouter;
