@@ -62,7 +62,11 @@ describe('AlpacaLimiter', () => {
     expect(busiest(at, 1000), `arrivals (ms): ${at.map((t) => Math.round(t - at[0]!)).join(',')}`).toBeLessThanOrEqual(10);
     expect(at.at(-1)! - at[0]!).toBeGreaterThan(2000); // three windows' worth: paced, not sent at once
     expect(busiest(at, 200)).toBeGreaterThanOrEqual(5); // …and bursts are allowed within a window
-    expect(await connect().keys(`${prefix}:alpaca:*`)).toEqual([alpacaKeys(prefix, KEY).window]);
+    // The window, and the day's usage counter (every request sent counts, for `ai-trader audit api-usage`).
+    const usage = alpacaKeys(prefix, KEY).usage(new Date().toISOString().slice(0, 10));
+    expect((await connect().keys(`${prefix}:alpaca:*`)).sort()).toEqual([alpacaKeys(prefix, KEY).window, usage].sort());
+    expect(await connect().get(usage)).toBe('30');
+    expect(await connect().ttl(usage)).toBeGreaterThan(30 * 24 * 3600);
     expect(alpacaKeys(prefix, KEY).window).toBe(`${prefix}:alpaca:rl:${alpacaKeyHash(KEY)}`);
   });
 

@@ -14,7 +14,11 @@ export function alpacaKeyHash(keyId: string): string {
 /** Our Redis keys, same `${prefix}:…` convention as core/infra/redis.ts. */
 export const alpacaKeys = (prefix: string, keyId: string) => {
   const h = alpacaKeyHash(keyId);
-  return { window: `${prefix}:alpaca:rl:${h}`, pause: `${prefix}:alpaca:rl-pause:${h}` };
+  return {
+    window: `${prefix}:alpaca:rl:${h}`, pause: `${prefix}:alpaca:rl-pause:${h}`,
+    /** Requests sent per UTC day (`ai-trader audit api-usage`), kept 35 days. */
+    usage: (day: string) => `${prefix}:alpaca:usage:${h}:${day}`,
+  };
 };
 
 /*
@@ -73,6 +77,8 @@ export interface AlpacaLimiterOptions {
 
 export type LimiterSlot = { kind: 'granted'; inWindow: number } | { kind: 'wait'; waitMs: number };
 
+const USAGE_TTL_SECONDS = 35 * 24 * 3600;
+
 export class AlpacaLimiter {
   private readonly keys: ReturnType<typeof alpacaKeys>;
   private readonly windowUs: number;
@@ -98,7 +104,11 @@ export class AlpacaLimiter {
   async take(): Promise<void> {
     for (;;) {
       const slot = await this.acquire();
-      if (slot.kind === 'granted') return;
+      if (slot.kind === 'granted') {
+        const usage = this.keys.usage(new Date().toISOString().slice(0, 10));
+        await this.o.redis.multi().incr(usage).expire(usage, USAGE_TTL_SECONDS).exec();
+        return;
+      }
       // A few ms of jitter so that waiters of several processes do not all ask in the same instant.
       await new Promise((r) => setTimeout(r, slot.waitMs + Math.floor(Math.random() * 5)));
     }

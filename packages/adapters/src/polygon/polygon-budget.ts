@@ -18,7 +18,7 @@ export const polygonKeys = (prefix: string, apiKey: string) => {
   };
 };
 
-const USAGE_TTL_SECONDS = 3 * 24 * 3600;
+const USAGE_TTL_SECONDS = 35 * 24 * 3600; // `ai-trader audit api-usage --days N` reads them back
 
 /*
  * Pacing: a GCRA with a bounded slack, on the Redis clock (TIME, the one clock every process agrees on).
