@@ -1,7 +1,7 @@
 // Reading one CSV cell of a bar file into the exact string a TBar holds: timestamps to UTC ISO-8601,
 // prices as plain decimals (never through a float), volumes as whole shares. Each returns a value or a reason.
 import type { TTimeframe } from '@ai-trader/contracts';
-import { toEt } from '@ai-trader/domain';
+import { canonicalInstantMs, toEt } from '@ai-trader/domain';
 
 export type Cell = { ok: string } | { err: string };
 
@@ -47,26 +47,12 @@ export function parseTimestamp(raw: string, timeframe: TTimeframe): Cell {
 }
 
 // Fast path for the form we store and most files use (`2025-06-04T13:30:00Z`): the value is already canonical,
-// so it only needs its date checked (once per date) and its time of day bounded.
-const CANONICAL = /^(\d{4}-\d{2}-\d{2})T([01]\d|2[0-3]):[0-5]\d:[0-5]\dZ$/;
-const realDates = new Map<string, boolean>();
-let lastRealDate = ''; // rows come in runs of the same date: skip the map for them
-
+// so it only needs its shape, its date and its time of day checked (canonicalInstantMs: by hand, per row).
 /** `2025-06-04T13:30:00Z` with a real date and time of day: the form stored, accepted as it is (not for 1d). */
-export function isCanonicalInstant(v: string): boolean {
-  if (v.length !== 20) return false;
-  if (lastRealDate !== '' && v.startsWith(lastRealDate) && CANONICAL.test(v)) return true;
-  const m = CANONICAL.exec(v);
-  if (!m) return false;
-  const date = m[1]!;
-  let real = realDates.get(date);
-  if (real === undefined) {
-    if (realDates.size > 100_000) realDates.clear(); // bounded in a long-lived process
-    const t = Date.parse(`${date}T00:00:00Z`);
-    realDates.set(date, (real = !Number.isNaN(t) && isoZ(t).slice(0, 10) === date));
-  }
-  if (real) lastRealDate = date;
-  return real;
+export const isCanonicalInstant = (v: string): boolean => !Number.isNaN(canonicalInstantMs(v));
+
+function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
 }
 
 function canonicalInstant(v: string): Cell | null {
@@ -93,12 +79,23 @@ const PLAIN_DECIMAL = /^([+-]?)(\d*)(?:\.(\d*))?$/;
 
 /** A price as written, minus noise: `+1.50` → `1.50`, `007.5` → `7.5`, `.5` → `0.5`, `12.` → `12`.
  *  Trailing zeros stay (the value is the same and the source's precision is visible). */
-const CANONICAL_DECIMAL = /^(?:0|[1-9]\d*)(?:\.\d+)?$/;
-/** A plain decimal with nothing to strip (`219.34`, `0.5`): accepted as written. */
-export const isCanonicalDecimal = (v: string): boolean => CANONICAL_DECIMAL.test(v);
+/** A plain decimal with nothing to strip (`219.34`, `0.5`; /^(?:0|[1-9]\d*)(?:\.\d+)?$/): accepted as written. */
+export function isCanonicalDecimal(v: string): boolean {
+  const n = v.length;
+  const c0 = v.charCodeAt(0);
+  let i = 1;
+  if (c0 !== 48) {
+    if (!(c0 >= 49 && c0 <= 57)) return false;
+    while (i < n && isDigit(v.charCodeAt(i))) i++;
+  }
+  if (i === n) return true;
+  if (v.charCodeAt(i) !== 46 /* . */ || i + 1 === n) return false;
+  for (i++; i < n; i++) if (!isDigit(v.charCodeAt(i))) return false;
+  return true;
+}
 
 export function parsePrice(name: string, raw: string): Cell {
-  if (CANONICAL_DECIMAL.test(raw)) return { ok: raw }; // already plain and canonical: nothing to strip
+  if (isCanonicalDecimal(raw)) return { ok: raw }; // already plain and canonical: nothing to strip
   const v = raw.trim();
   if (v === '') return { err: `${name} is empty` };
   if (/^[+-]?(\d+\.?\d*|\.\d+)[eE][+-]?\d+$/.test(v)) return { err: `${name} '${v}' uses an exponent; write it as a plain decimal` };
@@ -109,13 +106,19 @@ export function parsePrice(name: string, raw: string): Cell {
   return { ok: `${sign === '-' ? '-' : ''}${whole}${frac ? `.${frac}` : ''}` };
 }
 
-const WHOLE = /^(?:0|[1-9]\d*)$/;
-/** A whole number of shares with nothing to strip. */
-export const isCanonicalWhole = (v: string): boolean => WHOLE.test(v);
+/** A whole number of shares with nothing to strip (/^(?:0|[1-9]\d*)$/). */
+export function isCanonicalWhole(v: string): boolean {
+  const n = v.length;
+  const c0 = v.charCodeAt(0);
+  if (c0 === 48) return n === 1;
+  if (!(c0 >= 49 && c0 <= 57)) return false;
+  for (let i = 1; i < n; i++) if (!isDigit(v.charCodeAt(i))) return false;
+  return true;
+}
 
 /** Whole shares: `123`, `+123` and `123.0` are 123; `12.5`, `-5`, `1.2e6` are refused. */
 export function parseVolume(raw: string): Cell {
-  if (WHOLE.test(raw)) return { ok: raw };
+  if (isCanonicalWhole(raw)) return { ok: raw };
   const price = parsePrice('volume', raw);
   if ('err' in price) return price;
   const [int, frac] = price.ok.split('.') as [string, string | undefined];

@@ -129,7 +129,7 @@ describe('parseBarCsvFile reads in chunks', () => {
 
 describe('parseBarCsvFile vouches only for bars that pass their own checks', () => {
   it('marks canonical, consistent rows checked, and no other', async () => {
-    const seen = { checked: 0, unchecked: 0 };
+    const seen = { checked: 0, unchecked: 0, wrongTime: 0 };
     for (const file of [FIXTURE, path.join(REAL, '5m/AAPL.csv'), path.join(REAL, '1m/SPY.csv')]) {
       const symbol = path.basename(file, '.csv') === 'malformed-bars' ? 'SPY' : path.basename(file, '.csv');
       const timeframe = file.includes('/1m/') ? '1m' : '5m';
@@ -140,10 +140,12 @@ describe('parseBarCsvFile vouches only for bars that pass their own checks', () 
             seen.checked++;
             expect(barChecks(x.bar)).toEqual([]);
             expect(x.bar.ts).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/);
+            if (x.t !== Date.parse(x.bar.ts)) seen.wrongTime++; // t goes to the validator with the bar
           } else seen.unchecked++;
         }
     }
     expect(seen.checked).toBeGreaterThan(10_000);
+    expect(seen.wrongTime).toBe(0);
     expect(seen.unchecked).toBeGreaterThan(0); // the fixture's inconsistent rows are left to the validator
   });
 });

@@ -1,9 +1,10 @@
 // Parses a bar CSV line by line for `ai-trader data import FILE --symbol S --timeframe T`: one bar or one
 // error per row, so a bad row costs one line of the report, never the file. Series checks come after (validateSeries).
 import { createReadStream } from 'node:fs';
+import { setImmediate } from 'node:timers/promises';
 import { ZSymbol, ZTimeframe, type TBar, type TTimeframe } from '@ai-trader/contracts';
-import { SHORT_DECIMAL } from '@ai-trader/domain';
-import { isCanonicalDecimal, isCanonicalInstant, isCanonicalWhole, parsePrice, parseTimestamp, parseVolume } from './bar-csv-values.ts';
+import { canonicalInstantMs, decimalNumber, SHORT_DECIMAL } from '@ai-trader/domain';
+import { isCanonicalDecimal, isCanonicalWhole, parsePrice, parseTimestamp, parseVolume } from './bar-csv-values.ts';
 
 export interface ParseBarCsvOptions {
   symbol: string;
@@ -22,8 +23,8 @@ export interface BarCsvError {
 }
 
 /** `checked`: the row was already canonical and its prices consistent (positive, low ≤ open/close ≤ high), so
- *  the bar's own checks (barChecks) are known to pass; series checks still apply. */
-export type BarCsvItem = { bar: TBar; checked?: boolean } | { error: BarCsvError };
+ *  the bar's own checks (barChecks) are known to pass; series checks still apply. `t`: the epoch ms of its ts. */
+export type BarCsvItem = { bar: TBar; checked?: boolean; t?: number } | { error: BarCsvError };
 
 type Field = 'ts' | 'open' | 'high' | 'low' | 'close' | 'volume';
 const FIELDS: Field[] = ['ts', 'open', 'high', 'low', 'close', 'volume'];
@@ -134,17 +135,8 @@ class BarCsvLines {
     const opts = this.opts;
     const idx = header.index;
     // Fast path: every cell already canonical (what we write and most vendors do); no result objects.
-    const tsRaw = cells[idx.ts]!, o = cells[idx.open]!, h = cells[idx.high]!, l = cells[idx.low]!, c = cells[idx.close]!, v = cells[idx.volume]!;
-    if (
-      opts.timeframe !== '1d' && isCanonicalInstant(tsRaw) && isCanonicalDecimal(o) && isCanonicalDecimal(h) && isCanonicalDecimal(l) && isCanonicalDecimal(c) &&
-      isCanonicalWhole(v) && (header.symbolAt < 0 || cells[header.symbolAt]!.trim() === opts.symbol)
-    ) {
-      const bar = { symbol: opts.symbol, timeframe: opts.timeframe, ts: tsRaw, open: o, high: h, low: l, close: c, volume: v, source: opts.source };
-      // Up to 15 significant digits a decimal string compares exactly as a double (see compareDecimal).
-      if (o.length > SHORT_DECIMAL || h.length > SHORT_DECIMAL || l.length > SHORT_DECIMAL || c.length > SHORT_DECIMAL) return { bar };
-      const on = +o, hn = +h, ln = +l, cn = +c;
-      return { bar, checked: ln > 0 && hn >= ln && hn >= on && hn >= cn && ln <= on && ln <= cn };
-    }
+    const fast = this.canonical(cells[idx.ts]!, canonicalInstantMs(cells[idx.ts]!), cells[idx.open]!, cells[idx.high]!, cells[idx.low]!, cells[idx.close]!, cells[idx.volume]!, header.symbolAt < 0 ? null : cells[header.symbolAt]!);
+    if (fast) return fast;
     const ts = parseTimestamp(cells[idx.ts]!, opts.timeframe);
     const open = parsePrice('open', cells[idx.open]!), high = parsePrice('high', cells[idx.high]!);
     const low = parsePrice('low', cells[idx.low]!), close = parsePrice('close', cells[idx.close]!);
@@ -160,6 +152,76 @@ class BarCsvLines {
     if (sym !== opts.symbol) errs.push(`symbol column says '${sym}', importing ${opts.symbol}`);
     return rowError(lineNo, raw, errs.join('; '));
   }
+
+  /** The row as a bar when every cell is already canonical (what we write and most vendors do), else null.
+   *  `t`: canonicalInstantMs of ts. */
+  private canonical(ts: string, t: number, o: string, h: string, l: string, c: string, v: string, symbolCell: string | null): BarCsvItem | null {
+    const opts = this.opts;
+    if (
+      opts.timeframe === '1d' || Number.isNaN(t) || !isCanonicalDecimal(o) || !isCanonicalDecimal(h) || !isCanonicalDecimal(l) || !isCanonicalDecimal(c) ||
+      !isCanonicalWhole(v) || (symbolCell !== null && symbolCell.trim() !== opts.symbol)
+    )
+      return null;
+    const bar = { symbol: opts.symbol, timeframe: opts.timeframe, ts, open: o, high: h, low: l, close: c, volume: v, source: opts.source };
+    // Up to 15 significant digits a decimal string compares exactly as a double (see compareDecimal).
+    if (o.length > SHORT_DECIMAL || h.length > SHORT_DECIMAL || l.length > SHORT_DECIMAL || c.length > SHORT_DECIMAL) return { bar };
+    const on = decimalNumber(o), hn = decimalNumber(h), ln = decimalNumber(l), cn = decimalNumber(c);
+    return { bar, checked: ln > 0 && hn >= ln && hn >= on && hn >= cn && ln <= on && ln <= cn, t };
+  }
+
+  /**
+   * Every complete line of `text` (up to its last newline) into `out`, the same items `line` gives; returns
+   * where the unfinished last line starts. The usual row (after the header, no quote, every cell canonical)
+   * is read in place: no string per line, no array of cells. Anything else goes through `line`.
+   */
+  lines(text: string, out: BarCsvItem[]): number {
+    let pos = 0;
+    let quote = text.indexOf('"');
+    for (;;) {
+      if (this.done) return text.length;
+      const nl = text.indexOf('\n', pos);
+      if (nl < 0) return pos;
+      if (quote >= 0 && quote < pos) quote = text.indexOf('"', pos);
+      const fast = this.header && (quote < 0 || quote > nl) ? this.inPlace(text, pos, nl) : null;
+      if (fast) {
+        this.lineNo++;
+        out.push(fast);
+      } else {
+        const item = this.line(text.slice(pos, nl));
+        if (item) out.push(item);
+      }
+      pos = nl + 1;
+    }
+  }
+
+  /** The fast path of `line` for text[from, to) without the line's string; null: let `line` decide. */
+  private inPlace(text: string, from: number, to: number): BarCsvItem | null {
+    const header = this.header!;
+    if (to > from && text.charCodeAt(to - 1) === 13) to--; // CRLF
+    const starts = this.cellStarts, ends = this.cellEnds;
+    let at = from;
+    for (let k = 0; k < header.width - 1; k++) {
+      const comma = text.indexOf(',', at);
+      if (comma < 0 || comma >= to) return null;
+      starts[k] = at;
+      ends[k] = comma;
+      at = comma + 1;
+    }
+    const extra = text.indexOf(',', at);
+    if (extra >= 0 && extra < to) return null;
+    starts[header.width - 1] = at;
+    ends[header.width - 1] = to;
+    const idx = header.index, sym = header.symbolAt;
+    const t = canonicalInstantMs(text, starts[idx.ts]!, ends[idx.ts]!); // read in the chunk: faster than in a slice of it
+    if (Number.isNaN(t)) return null;
+    return this.canonical(
+      text.slice(starts[idx.ts]!, ends[idx.ts]!), t, text.slice(starts[idx.open]!, ends[idx.open]!), text.slice(starts[idx.high]!, ends[idx.high]!),
+      text.slice(starts[idx.low]!, ends[idx.low]!), text.slice(starts[idx.close]!, ends[idx.close]!), text.slice(starts[idx.volume]!, ends[idx.volume]!),
+      sym < 0 ? null : text.slice(starts[sym]!, ends[sym]!),
+    );
+  }
+  private cellStarts: number[] = [];
+  private cellEnds: number[] = [];
 
   finish(): BarCsvItem | null {
     return !this.done && !this.header ? { error: { line: this.lineNo, detail: `${this.opts.file} has no header row (it is empty)`, raw: '', kind: 'header' } } : null;
@@ -192,15 +254,23 @@ export function parseBarCsvFile(file: string, opts: Omit<ParseBarCsvOptions, 'fi
     try {
       for await (const chunk of input as AsyncIterable<string>) {
         if (p.done) return;
-        const text = rest + chunk;
-        const lines = text.split('\n');
-        rest = lines.pop()!;
         const out: BarCsvItem[] = [];
-        for (const l of lines) {
-          const item = p.line(l);
-          if (item) out.push(item);
+        let text = chunk;
+        if (rest) {
+          // Only the line cut at the chunk's start is joined (joining whole chunks would copy every byte once more).
+          const nl = chunk.indexOf('\n');
+          if (nl < 0) {
+            rest += chunk;
+            continue;
+          }
+          p.lines(rest + chunk.slice(0, nl + 1), out);
+          text = chunk.slice(nl + 1);
         }
+        rest = text.slice(p.lines(text, out));
         if (out.length) yield out;
+        // A file in the page cache reads without ever waiting: let pending I/O (the database's answers, the
+        // socket taking COPY data) in between chunks instead of only when the whole file is through.
+        await setImmediate();
       }
       const tail = [rest ? p.line(rest) : null, p.finish()].filter((x): x is BarCsvItem => x !== null);
       if (tail.length) yield tail;

@@ -12,7 +12,7 @@ import type { TBar, TTimeframe } from '@ai-trader/contracts';
 import { loadBarsInTransaction, partitionMaker, type LoadResult, type PgClient, type PgPool } from '@ai-trader/db';
 import { allProblems, formatReport, SeriesValidator, summarizeProblems, validateSeries, type SeriesValidation, type TBarProblem } from '@ai-trader/domain';
 
-export type ParsedRow = { bar: TBar; checked?: boolean } | { error: { line: number; detail: string; raw: string } };
+export type ParsedRow = { bar: TBar; checked?: boolean; t?: number } | { error: { line: number; detail: string; raw: string } };
 type Rows = AsyncIterable<ParsedRow[]> | Iterable<ParsedRow[]>; // in chunks: one promise per chunk, not per row
 
 export interface ImportOptions {
@@ -40,8 +40,8 @@ export interface ImportResult {
   mode: 'stream' | 'whole-file';
 }
 
-const BATCH = 10_000;
-const TICK = 5_000;
+const BATCH = 2_000; // bars per batch: small, so a bar is stored (and garbage) soon after it is read
+const TICK = 2_000;
 const QUARANTINE_CHUNK = 5_000;
 
 interface Malformed {
@@ -79,7 +79,7 @@ async function importOnce(pool: PgPool, open: () => Rows, o: ImportOptions, mode
     let sinceTick = 0;
     for await (const chunk of open()) {
       for (const r of chunk) {
-        if ('bar' in r) v.push(r.bar, r.checked === true);
+        if ('bar' in r) v.push(r.bar, r.checked === true, r.t);
         else malformed.push(r.error);
       }
       rows += chunk.length;
@@ -107,34 +107,41 @@ async function importOnce(pool: PgPool, open: () => Rows, o: ImportOptions, mode
     validation = validateSeries(bars, { timeframe: o.timeframe, session: o.session, symbol: o.symbol });
     yield validation.good;
   }
-  /** Re-cuts chunks of any size into batches of BATCH (COPY per batch), counting what was stored. */
+  /** Re-cuts chunks of any size into batches of BATCH; the first good bars go at once, so COPY starts early. */
   async function* batches(chunks: AsyncIterable<TBar[]>): AsyncGenerator<TBar[]> {
     let buf: TBar[] = [];
+    let first = true;
     for await (const c of chunks) {
+      if (first && c.length) {
+        first = false;
+        if (c.length <= BATCH) {
+          yield c;
+          continue;
+        }
+      }
       for (let i = 0; i < c.length; ) {
         const take = Math.min(BATCH - buf.length, c.length - i);
         for (let j = 0; j < take; j++) buf.push(c[i + j]!);
         i += take;
         if (buf.length === BATCH) {
           yield buf;
-          stored += buf.length;
           buf = [];
-          progress();
         }
       }
     }
-    if (buf.length) {
-      yield buf;
-      stored += buf.length;
-    }
+    if (buf.length) yield buf;
   }
+  const loaded = (r: LoadResult) => {
+    stored = r.inserted + r.duplicates + r.conflicts;
+    progress();
+  };
 
   const client = await pool.connect();
   const partitions = partitionMaker(pool);
   let load: LoadResult;
   try {
     await client.query('BEGIN');
-    load = await loadBarsInTransaction(client, partitions.ensure, o.timeframe, batches(mode === 'stream' ? streamed() : wholeFile()));
+    load = await loadBarsInTransaction(client, partitions.ensure, o.timeframe, batches(mode === 'stream' ? streamed() : wholeFile()), { onProgress: loaded });
     await quarantine(client, o, malformed, validation!);
     await client.query('COMMIT');
   } catch (e) {

@@ -3,12 +3,20 @@
 // a temporary staging table and INSERT … ON CONFLICT DO NOTHING. So a fresh load runs at COPY speed and a
 // re-load stores nothing new; a bar that differs from the stored one is counted as a conflict, never
 // overwritten.
+//
+// A fresh range streams: the batches after the first go into the same COPY as they arrive, while the next
+// ones are still being produced (ReadAhead), so Postgres and the producer (parsing, validation) work at
+// the same time; that COPY goes in binary format when the bars allow (copy-binary.ts), which spares
+// Postgres parsing times and decimals. Should a later batch hit a stored bar after all, the COPY fails
+// whole and its batches take the batch-by-batch path above.
 import type { TBar, TTimeframe } from '@ai-trader/contracts';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import { pipeline } from 'node:stream/promises';
-import { Readable } from 'node:stream';
-import { ensurePartitions, TIMEFRAME_TABLE, type PartitionedTable } from '../partitions.ts';
+import { once } from 'node:events';
+import { ensurePartitions, existingPartitions, partitionsBetween, TIMEFRAME_TABLE, type PartitionedTable } from '../partitions.ts';
+import { COPY_COLUMNS, copyText, fromCopyText } from './copy-text.ts';
+import { BINARY_HEADER, BINARY_TRAILER, copyBinary, fromCopyBinary } from './copy-binary.ts';
+import { ReadAhead } from './read-ahead.ts';
 
 export interface LoadResult {
   received: number;
@@ -19,22 +27,49 @@ export interface LoadResult {
   stagedBatches: number;
 }
 
-const COLUMNS = '(symbol, ts, open, high, low, close, volume, source)';
-// COPY text format: tab-separated; our values never contain tabs, newlines or backslashes (validated
-// upstream: tickers, ISO times, decimal strings, integers); the source is escaped anyway.
-const esc = (s: string) => s.replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n');
-const line = (b: TBar) => `${b.symbol}\t${b.ts}\t${b.open}\t${b.high}\t${b.low}\t${b.close}\t${b.volume}\t${esc(b.source)}\n`;
+export interface LoadOptions {
+  /** Called after each COPY or batch with the totals so far. */
+  onProgress?: (r: Readonly<LoadResult>) => void;
+}
+
+const READ_AHEAD = 6_000; // bars produced ahead of the COPY: enough to keep it fed, few enough to die young
+const RUN_MAX = 100_000; // bars in one streamed COPY at most: what a unique violation sends again batch by batch
+
+/** One COPY … FROM STDIN being fed: `send` waits while the socket is behind, `finish` for Postgres' verdict.
+ *  After an error nothing more is written (the stream is unusable then); `finish` rejects with it. */
+function startCopy(client: pg.ClientBase, table: string, binary = false) {
+  const copy = client.query(copyFrom(`COPY ${table} ${COPY_COLUMNS} FROM STDIN${binary ? ' (FORMAT binary)' : ''}`));
+  let error: Error | null = null;
+  const done = new Promise<void>((resolve, reject) => {
+    copy.once('finish', resolve);
+    copy.on('error', (e: Error) => {
+      error ??= e;
+      reject(e);
+    });
+  });
+  done.catch(() => undefined); // awaited in finish; this only covers the time before
+  return {
+    failed: () => error !== null,
+    async send(data: Buffer): Promise<void> {
+      if (error || copy.write(data)) return;
+      await once(copy, 'drain').catch(() => undefined); // an error rejects it, and shows in finish
+    },
+    async finish(): Promise<void> {
+      if (!error) copy.end();
+      await done;
+    },
+    /** Ends the COPY with nothing stored (CopyFail), so the connection can go on. */
+    async abort(why: Error): Promise<void> {
+      if (!error) copy.destroy(why);
+      await done.catch(() => undefined);
+    },
+  };
+}
 
 async function copyInto(client: pg.ClientBase, table: string, bars: TBar[]): Promise<void> {
-  const CHUNK = 2000;
-  function* chunks() {
-    for (let i = 0; i < bars.length; i += CHUNK) {
-      let s = '';
-      for (let j = i; j < Math.min(i + CHUNK, bars.length); j++) s += line(bars[j]!);
-      yield s;
-    }
-  }
-  await pipeline(Readable.from(chunks()), client.query(copyFrom(`COPY ${table} ${COLUMNS} FROM STDIN`)));
+  const copy = startCopy(client, table);
+  for (let i = 0; i < bars.length && !copy.failed(); i += 10_000) await copy.send(copyText(bars.slice(i, i + 10_000)));
+  await copy.finish();
 }
 
 async function overlaps(client: pg.ClientBase, table: string, bars: TBar[]): Promise<boolean> {
@@ -104,9 +139,17 @@ async function stagedInsert(client: pg.ClientBase, table: string, bars: TBar[], 
     await client.query(`CREATE TEMP TABLE IF NOT EXISTS ${stage} (LIKE ${table} INCLUDING DEFAULTS) ON COMMIT DROP`);
     await client.query(`TRUNCATE ${stage}`);
     await copyInto(client, stage, bars);
+    // The time bounds prune the join to the batch's partitions: a scan of all of them would hold the DEFAULT
+    // partition locked until the transaction ends, and creating a partition (another connection) waits for that.
+    let min = bars[0]!.ts, max = min;
+    for (const b of bars) {
+      if (b.ts < min) min = b.ts;
+      if (b.ts > max) max = b.ts;
+    }
     const conflicts = await client.query<{ n: string }>(
       `SELECT count(*)::text AS n FROM ${stage} s JOIN ${table} m USING (symbol, ts)
-       WHERE (m.open, m.high, m.low, m.close, m.volume) IS DISTINCT FROM (s.open, s.high, s.low, s.close, s.volume)`,
+       WHERE m.ts BETWEEN $1 AND $2 AND (m.open, m.high, m.low, m.close, m.volume) IS DISTINCT FROM (s.open, s.high, s.low, s.close, s.volume)`,
+      [min, max],
     );
     const ins = await client.query(`INSERT INTO ${table} SELECT * FROM ${stage} ON CONFLICT (symbol, ts) DO NOTHING`);
     await client.query(nested ? 'RELEASE SAVEPOINT bars_staged' : 'COMMIT');
@@ -133,13 +176,14 @@ async function directCopy(client: pg.ClientBase, table: string, bars: TBar[], ne
 }
 
 /**
- * Loads already-validated bars of one timeframe in batches. Each batch is all-or-nothing, so a crash
- * leaves whole batches stored and a re-run completes the rest without duplicates.
+ * Loads already-validated bars of one timeframe in batches. Each COPY is all-or-nothing (a streamed run of
+ * fresh batches, or one batch), so a crash leaves whole batches stored and a re-run completes the rest
+ * without duplicates.
  */
-export async function loadBars(pool: pg.Pool, timeframe: TTimeframe, bars: AsyncIterable<TBar[]> | Iterable<TBar[]>): Promise<LoadResult> {
+export async function loadBars(pool: pg.Pool, timeframe: TTimeframe, bars: AsyncIterable<TBar[]> | Iterable<TBar[]>, opts: LoadOptions = {}): Promise<LoadResult> {
   const client = await pool.connect();
   try {
-    return await loadWith(client, false, (table, from, to) => ensurePartitions(client, table, from, to), timeframe, bars);
+    return await loadWith(client, false, (table, from, to) => ensurePartitions(client, table, from, to), timeframe, bars, opts);
   } finally {
     client.release();
   }
@@ -153,8 +197,9 @@ export async function loadBars(pool: pg.Pool, timeframe: TTimeframe, bars: Async
  */
 export function loadBarsInTransaction(
   client: pg.ClientBase, ensure: (table: PartitionedTable, from: Date, to: Date) => Promise<unknown>, timeframe: TTimeframe, bars: AsyncIterable<TBar[]> | Iterable<TBar[]>,
+  opts: LoadOptions = {},
 ): Promise<LoadResult> {
-  return loadWith(client, true, ensure, timeframe, bars);
+  return loadWith(client, true, ensure, timeframe, bars, opts);
 }
 
 /**
@@ -181,54 +226,141 @@ export function partitionMaker(pool: pg.Pool, lockTimeoutMs = 10_000) {
   };
 }
 
+/** The UTC month of a bar's time as year × 12 + month index (by arithmetic for `YYYY-MM-DDTHH:MM:SSZ`). */
+function monthOf(ts: string): number {
+  if (ts.length === 20 && ts.charCodeAt(19) === 90 /* Z */ && ts.charCodeAt(4) === 45 && ts.charCodeAt(7) === 45) {
+    let y = 0;
+    for (let i = 0; i < 4; i++) y = y * 10 + ts.charCodeAt(i) - 48;
+    const m = (ts.charCodeAt(5) - 48) * 10 + ts.charCodeAt(6) - 48;
+    if (y >= 0 && y <= 9999 && m >= 1 && m <= 12) return y * 12 + m - 1;
+  }
+  const d = new Date(ts);
+  return d.getUTCFullYear() * 12 + d.getUTCMonth(); // NaN for a time that does not parse
+}
+
+/** The partitions the bars of `batches` belong in, and the months they span; null when there is no bar. */
+function partitionsOf(table: PartitionedTable, batches: readonly (readonly TBar[])[]): { from: Date; to: Date; names: string[] } | null {
+  let lo = Infinity, hi = -Infinity;
+  for (const batch of batches)
+    for (let i = 0; i < batch.length; i++) {
+      const m = monthOf(batch[i]!.ts);
+      if (m < lo) lo = m;
+      if (m > hi) hi = m;
+    }
+  if (lo === Infinity) return null;
+  const from = new Date(Date.UTC(Math.floor(lo / 12), lo % 12, 1)), to = new Date(Date.UTC(Math.floor(hi / 12), hi % 12, 1));
+  return { from, to, names: partitionsBetween(table, from, to).map((p) => p.name) };
+}
+
 async function loadWith(
-  client: pg.ClientBase, nested: boolean, ensure: (table: PartitionedTable, from: Date, to: Date) => Promise<unknown>, timeframe: TTimeframe, bars: AsyncIterable<TBar[]> | Iterable<TBar[]>,
+  client: pg.ClientBase, nested: boolean, ensure: (table: PartitionedTable, from: Date, to: Date) => Promise<unknown>, timeframe: TTimeframe,
+  bars: AsyncIterable<TBar[]> | Iterable<TBar[]>, opts: LoadOptions,
 ): Promise<LoadResult> {
   const table = TIMEFRAME_TABLE[timeframe];
   const res: LoadResult = { received: 0, inserted: 0, duplicates: 0, conflicts: 0, directBatches: 0, stagedBatches: 0 };
-  const known = new Set<string>();
-  // Read ahead: the next batch is parsed and validated while Postgres ingests this one (2 cores, 2 jobs).
-  const it = (Symbol.asyncIterator in bars ? bars[Symbol.asyncIterator]() : (bars as Iterable<TBar[]>)[Symbol.iterator]()) as AsyncIterator<TBar[]> | Iterator<TBar[]>;
-  const pull = () => {
-    const p = Promise.resolve(it.next());
-    p.catch(() => undefined); // awaited below; this only stops an abandoned read-ahead from crashing the process
-    return p;
-  };
-  let next = pull();
-  for (;;) {
-    const step = await next;
-    if (step.done) break;
-    next = pull();
-    const batch = step.value;
-    if (!batch.length) continue;
-    res.received += batch.length;
-    let min = batch[0]!.ts, max = min;
-    for (const b of batch) {
-      if (b.ts < min) min = b.ts;
-      if (b.ts > max) max = b.ts;
+  // Partitions known to exist. A COPY only gets bars whose partition existed when it started: one attached
+  // while it runs is not in its routing, so a new month ends the COPY and the next one starts after `ensure`.
+  const ready = new Set<string>();
+  const isReady = (batch: TBar[]) => partitionsOf(table, [batch])?.names.every((n) => ready.has(n)) ?? true;
+  // Asked at once, while the first bars are still being produced (a stale answer only means a needless ensure).
+  let existing: Promise<Set<string>> | null = existingPartitions(client, table);
+  existing.catch(() => undefined); // awaited in prepare
+  /** Partitions for these batches; only between statements (with loadBars, `ensure` uses this client). */
+  async function prepare(batches: readonly TBar[][]): Promise<void> {
+    const span = partitionsOf(table, batches);
+    if (!span || span.names.every((n) => ready.has(n))) return;
+    const known = existing ?? existingPartitions(client, table);
+    existing = null;
+    for (const n of await known) ready.add(n);
+    if (span.names.every((n) => ready.has(n))) return;
+    await ensure(table, span.from, span.to);
+    for (const n of span.names) ready.add(n);
+  }
+
+  /** One batch on its own: direct when its range holds no stored bar, else staged (or skipped when identical). */
+  async function loadBatch(batch: TBar[], overlapping: boolean): Promise<void> {
+    // no stored bar in its range: straight in, unless another loader stored some since we looked
+    if (!(overlapping || (await overlaps(client, table, batch))) && (await directCopy(client, table, batch, nested))) {
+      res.inserted += batch.length;
+      res.directBatches++;
+      return;
     }
-    const span = `${min.slice(0, 7)}|${max.slice(0, 7)}`;
-    if (!known.has(span)) {
-      await ensure(table, new Date(min), new Date(max));
-      known.add(span);
-    }
-    let staged = await overlaps(client, table, batch);
-    if (!staged) {
-      if (await directCopy(client, table, batch, nested)) {
-        res.inserted += batch.length;
-        res.directBatches++;
-      } else staged = true;
-    }
-    if (staged && (await alreadyStored(client, table, batch))) {
+    if (await alreadyStored(client, table, batch)) {
       res.duplicates += batch.length;
-      res.stagedBatches++;
-    } else if (staged) {
+    } else {
       const r = await stagedInsert(client, table, batch, nested);
       res.inserted += r.inserted;
       res.conflicts += r.conflicts;
       res.duplicates += batch.length - r.inserted - r.conflicts;
-      res.stagedBatches++;
     }
+    res.stagedBatches++;
+  }
+
+  /** A fresh range: `first` and the batches after it, while their partitions exist, in one COPY. */
+  async function streamRun(first: TBar[], ahead: ReadAhead<TBar>): Promise<void> {
+    // Binary when the first batch has the exact binary form (the usual case), else text. A later batch that
+    // does not fit the run's format, or needs a partition the COPY started without, ends the run.
+    const firstBinary = copyBinary(first);
+    const binary = firstBinary !== null;
+    const sent: Buffer[] = []; // kept as bytes, not bars: bars die young (cheap for the GC)
+    let batches = 0, rows = 0;
+    // Sent back to back with the COPY (pg queues them): no round trip in between.
+    const savepoint = nested ? client.query('SAVEPOINT bars_direct') : null;
+    savepoint?.catch(() => undefined); // awaited below
+    const copy = startCopy(client, table, binary);
+    try {
+      if (binary) await copy.send(BINARY_HEADER);
+      for (let batch = first, data = firstBinary ?? copyText(first); ; ) {
+        sent.push(data);
+        batches++;
+        rows += batch.length;
+        await copy.send(data);
+        if (copy.failed() || rows >= RUN_MAX) break;
+        const next = await ahead.take(); // the producer's error, if it fails now
+        if (!next) break;
+        const nextData = copy.failed() || !isReady(next) ? null : binary ? copyBinary(next) : copyText(next);
+        if (!nextData) {
+          ahead.putBack(next);
+          break;
+        }
+        res.received += next.length;
+        batch = next;
+        data = nextData;
+      }
+      if (binary && !copy.failed()) await copy.send(BINARY_TRAILER);
+      await savepoint;
+    } catch (e) {
+      // The COPY must end before anything else can use the connection (the caller's ROLLBACK, say).
+      await copy.abort(e as Error);
+      if (nested) await savepoint?.then(() => client.query('ROLLBACK TO SAVEPOINT bars_direct')).catch(() => undefined);
+      throw e;
+    }
+    try {
+      await copy.finish();
+      if (nested) await client.query('RELEASE SAVEPOINT bars_direct');
+      res.inserted += rows;
+      res.directBatches += batches;
+    } catch (e) {
+      if (nested) await client.query('ROLLBACK TO SAVEPOINT bars_direct');
+      if ((e as { code?: string }).code !== '23505') throw e;
+      // A stored bar after all (a later batch's range, or another loader meanwhile): batch by batch.
+      for (const data of sent) await loadBatch(binary ? fromCopyBinary(data, timeframe) : fromCopyText(data, timeframe), false);
+    }
+  }
+
+  const ahead = new ReadAhead(bars, READ_AHEAD);
+  try {
+    for (let batch = await ahead.take(); batch; batch = await ahead.take()) {
+      if (!batch.length) continue;
+      res.received += batch.length;
+      await prepare([batch, ...ahead.queued()]);
+      if (await overlaps(client, table, batch)) await loadBatch(batch, true);
+      else await streamRun(batch, ahead);
+      opts.onProgress?.(res);
+    }
+  } finally {
+    ahead.stop();
+    await existing?.catch(() => undefined); // never left running on a connection handed back
   }
   return res;
 }

@@ -3,6 +3,9 @@
 import type { TBar } from '@ai-trader/contracts';
 import { compareDecimal, SHORT_DECIMAL } from '../money.ts';
 import type { TBarProblemKind } from './bar-problem.ts';
+import { decimalNumber } from './bar-numbers.ts';
+
+export { canonicalInstantMs, decimalNumber, instantMs } from './bar-numbers.ts'; // for parsers that vouch for bars (checked)
 
 export interface BarCheck {
   kind: TBarProblemKind;
@@ -23,7 +26,7 @@ export function barChecks(bar: TBar): BarCheck[] {
   // The usual bar, decided with one conversion per value (this runs for every bar imported).
   const { open, high, low, close } = bar;
   if (short(open) && short(high) && short(low) && short(close) && DECIMAL.test(open) && DECIMAL.test(high) && DECIMAL.test(low) && DECIMAL.test(close) && WHOLE.test(bar.volume)) {
-    const o = +open, h = +high, l = +low, c = +close;
+    const o = decimalNumber(open), h = decimalNumber(high), l = decimalNumber(low), c = decimalNumber(close);
     if (o > 0 && h > 0 && l > 0 && c > 0 && h >= l && h >= o && h >= c && l <= o && l <= c) return NONE;
   }
   return allChecks(bar);

@@ -88,8 +88,11 @@ const REGULAR_OPEN = 9 * 60 + 30; // every NYSE session opens at 09:30 (early cl
 
 export function opensBetween(prev: number, t: number, timeframe: TTimeframe): boolean {
   if (timeframe === '1d') return false;
-  const day = etDay(t);
-  if (etDay(prev) !== day || etMinutes(prev) >= REGULAR_OPEN || etMinutes(t) < REGULAR_OPEN) return false;
+  // New York wall times, each computed once (this runs for almost every bar validated)
+  const localT = t + etOffsetMinutes(t) * MINUTE, localPrev = prev + etOffsetMinutes(prev) * MINUTE;
+  const day = Math.floor(localT / DAY_MS);
+  if (Math.floor(localPrev / DAY_MS) !== day) return false;
+  if (Math.floor((localPrev - day * DAY_MS) / MINUTE) >= REGULAR_OPEN || Math.floor((localT - day * DAY_MS) / MINUTE) < REGULAR_OPEN) return false;
   return sessionOfDay(day) !== null;
 }
 

@@ -28,6 +28,7 @@
 import type { TBar, TTimeframe } from '@ai-trader/contracts';
 import { dec, type Dec } from '../money.ts';
 import { TIMEFRAME_MINUTES } from './bar-problem.ts';
+import { decimalNumber } from './bar-numbers.ts';
 import { opensBetween, stepsBetween } from './bar-session.ts';
 
 export interface OutlierParams {
@@ -46,8 +47,12 @@ const PRICES = ['open', 'high', 'low', 'close'] as const;
 export const sigmaFloor = (tf: TTimeframe): number => FLOOR_PER_SQRT_MINUTE * Math.sqrt(tf === '1d' ? 390 : TIMEFRAME_MINUTES[tf]);
 
 function stdev(xs: number[]): number {
-  const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
-  return Math.sqrt(xs.reduce((a, b) => a + (b - mean) ** 2, 0) / (xs.length - 1));
+  let sum = 0;
+  for (let i = 0; i < xs.length; i++) sum += xs[i]!;
+  const mean = sum / xs.length;
+  let sq = 0;
+  for (let i = 0; i < xs.length; i++) sq += (xs[i]! - mean) ** 2;
+  return Math.sqrt(sq / (xs.length - 1));
 }
 
 /** "15.2 %" for moves of a percent and more, two significant digits below ("0.26 %", "0.045 %"). */
@@ -72,7 +77,10 @@ function distToBody(p: Dec, bar: TBar): Dec {
  */
 export class OutlierJudge {
   private readonly returns: number[] = [];
-  private ref: { bar: TBar; close: number; t: number } | null = null;
+  // The reference (last accepted bar) as fields, not an object per bar: this runs for every bar validated.
+  private refBar: TBar | null = null;
+  private refClose = 0;
+  private refT = 0;
   private readonly floor: number;
   constructor(
     private readonly tf: TTimeframe,
@@ -83,33 +91,35 @@ export class OutlierJudge {
 
   private accept(bar: TBar, t: number, gap: number): null {
     // Statistics in floats: a return needs no exactness, and this runs for every bar.
-    const close = Number(bar.close);
-    if (this.ref && gap <= MAX_GAP_STEPS) {
-      this.returns.push(Math.log(close / this.ref.close) / Math.sqrt(gap));
+    const close = decimalNumber(bar.close);
+    if (this.refBar && gap <= MAX_GAP_STEPS) {
+      this.returns.push(Math.log(close / this.refClose) / Math.sqrt(gap));
       if (this.returns.length > this.params.window) this.returns.shift();
     }
-    this.ref = { bar, close, t };
+    this.refBar = bar;
+    this.refClose = close;
+    this.refT = t;
     return null;
   }
 
   judge(bar: TBar, t: number, next: TBar | undefined): string | null {
-    const ref = this.ref;
-    if (ref === null) return this.accept(bar, t, 1);
+    const refBar = this.refBar, refT = this.refT, refCloseF = this.refClose;
+    if (refBar === null) return this.accept(bar, t, 1);
     const tf = this.tf;
-    const steps = stepsBetween(ref.t, t, tf, MAX_GAP_STEPS + 1);
+    const steps = stepsBetween(refT, t, tf, MAX_GAP_STEPS + 1);
     if (this.returns.length < MIN_RETURNS) return this.accept(bar, t, steps);
     // The session can only open in between when the two bars are less than a day apart.
-    const gap = t - ref.t < 86_400_000 && opensBetween(ref.t, t, tf) ? Math.max(steps, MAX_GAP_STEPS) : steps;
+    const gap = t - refT < 86_400_000 && opensBetween(refT, t, tf) ? Math.max(steps, MAX_GAP_STEPS) : steps;
     const sigma = stdev(this.returns);
     const sigmaEff = Math.max(sigma, this.floor), scale = Math.sqrt(Math.min(gap, MAX_GAP_STEPS));
     const statLimitF = this.params.k * sigmaEff * scale;
     // Fast pre-test in floats, with a margin far above their rounding error (1e-9 of the price): with
     // low ≤ open, close ≤ high only the range's ends can be the farthest price, and a bar clearly inside
     // the band is accepted. Anything else — far, or too close to the edge to tell — is decided exactly below.
-    const band = Math.max(statLimitF * ref.close, 0.05), eps = ref.close * 1e-9;
-    if (Number(bar.low) >= ref.close - band + eps && Number(bar.high) <= ref.close + band - eps) return this.accept(bar, t, steps);
+    const band = Math.max(statLimitF * refCloseF, 0.05), eps = refCloseF * 1e-9;
+    if (decimalNumber(bar.low) >= refCloseF - band + eps && decimalNumber(bar.high) <= refCloseF + band - eps) return this.accept(bar, t, steps);
 
-    const refClose = dec(ref.bar.close);
+    const refClose = dec(refBar.close);
     const statLimit = dec(statLimitF);
     const minLimit = MIN_MOVE.div(refClose), limit = maxDec(statLimit, minLimit);
     const far = PRICES.map((k) => ({ k, p: dec(bar[k]) }))
@@ -123,7 +133,7 @@ export class OutlierJudge {
       : `the ${MIN_MOVE.toFixed(2)} minimum move`;
     const nextText = next ? `next bar opens ${next.open}, closes ${next.close}` : 'no later bar to confirm it';
     // ref stays: the next bar is judged against the last close we believe
-    return `${worst.k} ${bar[worst.k]} is ${pct(worst.d.toNumber())} from previous close ${ref.bar.close} at ${when(ref.t, t)} (limit ${pct(limit.toNumber())} = ${why}); ${nextText}`;
+    return `${worst.k} ${bar[worst.k]} is ${pct(worst.d.toNumber())} from previous close ${refBar.close} at ${when(refT, t)} (limit ${pct(limit.toNumber())} = ${why}); ${nextText}`;
   }
 }
 

@@ -7,6 +7,7 @@ import { toEt } from '../calendar/nyse.ts';
 import { expectedSlots, gridProblem, hhmm, isoZ, sessionProblem, type SessionMode } from './bar-session.ts';
 import { OutlierJudge, OUTLIER_DEFAULTS } from './outlier-rule.ts';
 import { barChecks } from './bar-checks.ts';
+import { instantMs } from './bar-numbers.ts';
 
 export interface ValidateSeriesOptions {
   timeframe: TTimeframe;
@@ -77,7 +78,10 @@ export class SeriesValidator {
   private readonly symbol: string | undefined;
   private readonly judge: OutlierJudge;
   private readonly settleAfter: number;
-  private readonly firstAt = new Map<number, Entry>();
+  // The first bar received for a time, while on record: a waiting candidate (found in `pending`) or a rejected
+  // one (here). Bars judged good are forgotten. Every recorded time is ≤ latest, so a bar later than all
+  // before it (the usual case) needs no lookup.
+  private readonly rejectedFirst = new Map<number, Entry>();
   private readonly warnings: TBarProblem[] = [];
   private readonly rejected: Entry[] = [];
   private readonly kept: Entry[] = []; // only with retain 'all'; otherwise handed over and forgotten
@@ -114,8 +118,8 @@ export class SeriesValidator {
 
   /** Pass 1, in the order received: everything that can be judged from a bar alone or from its arrival.
    *  `checked`: the caller vouches that barChecks(bar) finds nothing and ts is a canonical UTC instant
-   *  (the CSV parser's fast path), so those checks are not run again. */
-  push(bar: TBar, checked = false): void {
+   *  (the CSV parser's fast path), so those checks are not run again; `t` then may give that instant in epoch ms. */
+  push(bar: TBar, checked = false, t?: number): void {
     const seq = this.seq++;
     const tf = this.tf;
     const symbol = this.symbol ?? (this.firstSymbol ??= bar.symbol);
@@ -123,7 +127,7 @@ export class SeriesValidator {
     if (bar.symbol !== symbol) e.rejects = add(e.rejects, this.problem(bar, 'malformed', 'reject', `symbol ${bar.symbol} in a series of ${symbol}`));
     if (bar.timeframe !== tf) e.rejects = add(e.rejects, this.problem(bar, 'malformed', 'reject', `timeframe ${bar.timeframe} in a ${tf} series`));
     if (!checked) for (const c of barChecks(bar)) e.rejects = add(e.rejects, this.problem(bar, c.kind, 'reject', c.detail));
-    e.t = checked || ISO_INSTANT.test(bar.ts) ? Date.parse(bar.ts) : NaN;
+    e.t = checked ? (t ?? instantMs(bar.ts)) : ISO_INSTANT.test(bar.ts) ? instantMs(bar.ts) : NaN;
     if (Number.isNaN(e.t)) {
       e.rejects = add(e.rejects, this.problem(bar, 'malformed', 'reject', `ts '${bar.ts}' is not an ISO-8601 instant`));
     } else {
@@ -131,7 +135,7 @@ export class SeriesValidator {
       if (offGrid) e.rejects = add(e.rejects, this.problem(bar, 'off_grid', 'reject', offGrid));
       const outside = sessionProblem(e.t, tf, this.opts.session);
       if (outside) e.rejects = add(e.rejects, this.problem(bar, 'outside_session', 'reject', outside));
-      const first = this.firstAt.get(e.t);
+      const first = e.t > this.latest ? undefined : this.firstAt(e.t);
       // A bar in the time already judged, with no first bar on record (judged bars are forgotten), may be a
       // copy of one of them or its new neighbour: a verdict already handed over could change.
       if (!first && this.judgedAny && !this.overtaken && this.pendingFrom < this.pending.length && e.t < this.pending[this.pendingFrom]!.t)
@@ -142,7 +146,7 @@ export class SeriesValidator {
         return;
       }
       if (first) e.rejects = add(e.rejects, this.problem(bar, 'duplicate_ts', 'reject', `conflicts with the bar received #${first.seq + 1} for ${isoZ(e.t)} (${diff(first.bar, bar)}); the first one wins`));
-      else this.firstAt.set(e.t, e);
+      else if (e.rejects.length) this.rejectedFirst.set(e.t, e); // a clean one is found in pending
       if (e.t < this.latest) e.warns = add(e.warns, this.problem(bar, 'out_of_order', 'warn', `received #${seq + 1} after a bar for ${isoZ(this.latest)}; sorted into place`));
       if (e.t > this.latest) this.latest = e.t;
     }
@@ -152,6 +156,23 @@ export class SeriesValidator {
     }
     this.enqueue(e);
     if (this.pending.length - this.pendingFrom > this.settleAfter) this.settle(this.pending.length - this.settleAfter);
+  }
+
+  /** The first bar on record for time t (see rejectedFirst). */
+  private firstAt(t: number): Entry | undefined {
+    return this.rejectedFirst.get(t) ?? this.pendingFirst(t);
+  }
+
+  /** The waiting candidate for time t (candidates have distinct times, in order). */
+  private pendingFirst(t: number): Entry | undefined {
+    const p = this.pending;
+    let lo = this.pendingFrom, hi = p.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (p[mid]!.t < t) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo < p.length && p[lo]!.t === t ? p[lo] : undefined;
   }
 
   /** Into the waiting candidates at its place in time (almost always the end). */
@@ -178,9 +199,10 @@ export class SeriesValidator {
       const why = this.judge.judge(e.bar, e.t, p[i + 1]?.bar);
       if (why) {
         e.rejects = add(e.rejects, this.problem(e.bar, 'outlier', 'reject', why));
-        this.rejected.push(e); // stays on record in firstAt, like bars rejected in pass 1
+        this.rejected.push(e);
+        this.rejectedFirst.set(e.t, e); // stays on record (every candidate is the first of its time), like bars rejected in pass 1
       } else {
-        this.firstAt.delete(e.t); // judged good and handed over: a later copy is caught as overtaking (see push)
+        // judged good and handed over: forgotten (it leaves pending below); a later copy is caught as overtaking (see push)
         this.goodCount++;
         if (this.streaming) this.fresh.push(e.bar);
         if (this.retainAll) this.kept.push(e);
@@ -225,7 +247,11 @@ export class SeriesValidator {
 }
 
 const ZERO_VOLUME = /^-?0+$/;
-const isZero = (v: string): boolean => ZERO_VOLUME.test(v) || (v.includes('.') && dec(v).isZero());
+const isZero = (v: string): boolean => {
+  const c = v.charCodeAt(0);
+  if (c >= 49 && c <= 57) return false; // starts 1-9: not zero, whatever follows
+  return ZERO_VOLUME.test(v) || (v.includes('.') && dec(v).isZero());
+};
 
 /** One missing_bar per expected slot without a good bar. A slot whose bar was rejected is a hole in the
  *  good series as well, so it is listed too, and the detail says which rejection made it. */
