@@ -18,3 +18,4 @@ export * from './strategy/sizing.ts';
 export * from './strategy/logistic-model.ts';
 export * from './features/index.ts';
 export * from './scanner/index.ts';
+export * from './bars/bar-numbers.ts';
