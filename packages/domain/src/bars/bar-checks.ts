@@ -5,7 +5,6 @@ import { compareDecimal, SHORT_DECIMAL } from '../money.ts';
 import type { TBarProblemKind } from './bar-problem.ts';
 import { decimalNumber } from './bar-numbers.ts';
 
-
 export interface BarCheck {
   kind: TBarProblemKind;
   detail: string;
