@@ -41,7 +41,7 @@ export function createRuntime(config: TConfig, opts: { name: string; logger?: Lo
   const queueRedis = createRedis(config.REDIS_URL, { forBullWorker: true, name: `${opts.name}-queues` });
   const queues = createQueues(queueRedis, config.REDIS_PREFIX);
   const broker = createBroker(config, prisma, clock, redis, logger);
-  const pool = createPgPool(config.DATABASE_URL, 4);
+  const pool = createPgPool(config.DATABASE_URL, 6); // the order path (risk 1 + execution 4) and COPY
   const history =
     config.FEED === 'polygon'
       ? new PolygonHistorySource(new PolygonRest({

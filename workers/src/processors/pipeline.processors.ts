@@ -51,7 +51,7 @@ export const ROLE_QUEUES: Record<string, { queue: TJobName; concurrency: number 
     { queue: 'monitor.breakers', concurrency: 1 },
   ],
   execution: [
-    { queue: 'execution.submit', concurrency: 2 },
+    { queue: 'execution.submit', concurrency: 4 }, // one submitter per intent (row lock); per-symbol order kept by submitIntent
     { queue: 'monitor.outbox', concurrency: 1 },
   ],
   broker: [

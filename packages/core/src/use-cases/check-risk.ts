@@ -132,9 +132,6 @@ export interface RiskDecisionResult {
   intent: { id: string; status: string } | null;
 }
 
-const DECISION = `
-  SELECT d.id, d."signalId", d.outcome::text AS outcome, d."reasonCode", d.message, i.id AS "intentId", i.status::text AS "intentStatus"
-    FROM risk_decisions d LEFT JOIN order_intents i ON i."riskDecisionId" = d.id WHERE d."signalId" = $1`;
 type DecisionRow = Omit<RiskDecisionResult, 'intent'> & { intentId: string | null; intentStatus: string | null };
 const toResult = ({ intentId, intentStatus, ...d }: DecisionRow): RiskDecisionResult => ({ ...d, intent: intentId ? { id: intentId, status: intentStatus! } : null });
 
@@ -160,7 +157,11 @@ export async function checkRisk(deps: Deps, p: TJobPayload<'risk.check'>): Promi
     });
     const result = checkPreTrade(facts);
     if (!result.ok) {
-      await client.query(`INSERT INTO risk_decisions (id, "signalId", outcome, "reasonCode", message) VALUES (gen_random_uuid(), $1, 'DENIED', $2, $3)`, [p.signalId, result.code, result.message]);
+      const { rows: [d] } = await client.query<{ id: string }>(
+        `INSERT INTO risk_decisions (id, "signalId", outcome, "reasonCode", message) VALUES (gen_random_uuid(), $1, 'DENIED', $2, $3) RETURNING id`,
+        [p.signalId, result.code, result.message],
+      );
+      return { id: d!.id, signalId: p.signalId, outcome: 'DENIED' as const, reasonCode: result.code, message: result.message, intent: null };
     } else {
       // The intent in the same transaction as the decision (the outbox); createdAt from our clock: the
       // order-rate limit counts intents on the same clock it reads. An entry carries its exits as prices; a protective
@@ -169,17 +170,18 @@ export async function checkRisk(deps: Deps, p: TJobPayload<'risk.check'>): Promi
       const stop = !result.isEntry && signal.exitReason === 'protective_stop' ? signal.orderType : null;
       if (stop && !(stop === 'stop' ? signal.stopPrice : stop === 'trailing_stop' ? signal.exitTrailPct : null))
         throw new UnrecoverableError(`signal ${p.signalId}: a protective exit needs orderType stop with stopPrice or trailing_stop with trailPct (got ${stop})`);
-      await client.query(
+      const { rows: [made] } = await client.query<{ id: string; intentId: string }>(
         `WITH d AS (INSERT INTO risk_decisions (id, "signalId", outcome, message) VALUES (gen_random_uuid(), $1, 'APPROVED', $2) RETURNING id)
          INSERT INTO order_intents (id, "riskDecisionId", symbol, side, qty, "refPrice", "isEntry", status, "createdAt", "updatedAt", "stopLoss", "takeProfit", "trailPct", "exitReason", "orderType")
-         SELECT gen_random_uuid(), d.id, $3, $4::"OrderSide", $5::numeric, $6::numeric, $7, 'PENDING', $8, now(), $9::numeric, $10::numeric, $11::numeric, $12, $13 FROM d`,
+         SELECT gen_random_uuid(), d.id, $3, $4::"OrderSide", $5::numeric, $6::numeric, $7, 'PENDING', $8, now(), $9::numeric, $10::numeric, $11::numeric, $12, $13 FROM d
+         RETURNING "riskDecisionId" AS id, id AS "intentId"`,
         [p.signalId, result.message, signal.symbol, signal.side, decStr(result.qty), signal.price, result.isEntry, deps.clock.now(),
           levels?.stopLoss?.toFixed() ?? (stop === 'stop' ? signal.stopPrice : null), levels?.takeProfit?.toFixed() ?? null,
           levels?.trailPct?.toFixed() ?? (stop === 'trailing_stop' ? signal.exitTrailPct : null),
           result.isEntry ? null : (signal.exitReason ?? 'signal'), stop ?? 'market'],
       );
+      return { id: made!.id, signalId: p.signalId, outcome: 'APPROVED' as const, reasonCode: null, message: result.message, intent: { id: made!.intentId, status: 'PENDING' } };
     }
-    return toResult((await client.query<DecisionRow>(DECISION, [p.signalId])).rows[0]!);
   });
   if (decision.intent && decision.intent.status === 'PENDING') await deps.jobs.add('execution.submit', { intentId: decision.intent.id });
   if (decision.outcome === 'DENIED') deps.logger.info({ signalId: p.signalId, code: decision.reasonCode }, `order denied: ${decision.message}`);
