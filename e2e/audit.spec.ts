@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type Page } from '@playwright/test';
 import pg from 'pg';
-import { readStack } from './stack-env';
+import { readStack, signIn } from './stack-env';
 
 async function noSeriousA11yViolations(page: Page) {
   const { violations } = await new AxeBuilder({ page }).analyze();
@@ -35,8 +35,7 @@ test('audit page: auth events, filters, CSV export, chain status intact then bro
   await page.getByLabel('Password').fill('not-the-password-1');
   await page.getByRole('button', { name: 'Sign in' }).click();
   await expect(page.getByRole('alert')).toBeVisible();
-  await page.getByLabel('Password').fill(stack.admin.password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await signIn(page, stack);
   await expect(page.getByTestId('trading-state')).toBeVisible();
 
   await page.getByRole('link', { name: 'Audit log' }).click();

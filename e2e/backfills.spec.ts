@@ -1,7 +1,7 @@
 // The backfill journey: sign in, get refused with the server's reasons, start a run of replay history and
 // watch its progress bar reach 2/2 and the run succeed by push (no reload). Independent of trading state.
 import { expect, test, type Locator, type Page } from '@playwright/test';
-import { ExtraWorkers, readStack } from './stack-env';
+import { ExtraWorkers, readStack, signIn } from './stack-env';
 
 const worker = new ExtraWorkers('backfill worker');
 
@@ -14,9 +14,7 @@ async function openBackfills(page: Page) {
   const stack = readStack();
   await page.goto('/backfills');
   await expect(page).toHaveURL(/\/login$/);
-  await page.getByLabel('Email').fill(stack.admin.email);
-  await page.getByLabel('Password').fill(stack.admin.password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await signIn(page, stack);
   await expect(page.getByTestId('trading-state')).toBeVisible(); // signed in, on the overview
   await page.getByRole('link', { name: 'Backfills' }).click();
   await expect(page).toHaveURL(/\/backfills$/);

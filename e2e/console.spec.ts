@@ -1,7 +1,7 @@
 // The walking-skeleton journey: sign in, watch a position appear live (no reload), HALT, see the
 // state change and the audit rows.
 import { expect, test } from '@playwright/test';
-import { ExtraWorkers, readStack } from './stack-env';
+import { ExtraWorkers, readStack, signIn } from './stack-env';
 
 const feed = new ExtraWorkers('feed process');
 
@@ -17,8 +17,7 @@ test('sign in, see a position arrive live, HALT, and find it in the audit log', 
   await page.getByLabel('Password').fill('wrong-password-123');
   await page.getByRole('button', { name: 'Sign in' }).click();
   await expect(page.getByRole('alert')).toBeVisible();
-  await page.getByLabel('Password').fill(stack.admin.password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await signIn(page, stack);
 
   await expect(page.getByTestId('trading-state')).toHaveAttribute('data-state', 'ACTIVE');
   await expect(page.getByTestId('positions')).toContainText('No open positions');

@@ -4,7 +4,7 @@
 // text, and filter by level and by errors. Screenshot and axe on the way.
 import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type Locator } from '@playwright/test';
-import { ExtraWorkers, readStack } from './stack-env';
+import { ExtraWorkers, readStack, signIn } from './stack-env';
 
 const feed = new ExtraWorkers('feed process');
 const rejecter = new ExtraWorkers('rejecting execution worker');
@@ -25,9 +25,7 @@ test('logs: live lines by category, the JSON of a line, text, level and error fi
   const stack = readStack();
   await page.goto('/logs');
   await expect(page).toHaveURL(/\/login$/);
-  await page.getByLabel('Email').fill(stack.admin.email);
-  await page.getByLabel('Password').fill(stack.admin.password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await signIn(page, stack);
   const state = page.getByTestId('trading-state');
   await expect(state).toHaveAttribute('data-state', /^(ACTIVE|REDUCING|HALTED)$/);
   // On a stack shared with other journeys trading may have been halted: the seeded admin resumes it.

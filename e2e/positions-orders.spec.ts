@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type Locator, type Page } from '@playwright/test';
-import { ExtraWorkers, readStack } from './stack-env';
+import { ExtraWorkers, readStack, signIn } from './stack-env';
 
 const feed = new ExtraWorkers('feed process');
 
@@ -28,9 +28,7 @@ test('trader: positions live, sort and filter, chart, cancel a working close, CS
   test.setTimeout(300_000);
   const stack = readStack();
   await page.goto('/login');
-  await page.getByLabel('Email').fill(stack.admin.email);
-  await page.getByLabel('Password').fill(stack.admin.password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await signIn(page, stack);
   const state = page.getByTestId('trading-state');
   await expect(state).toHaveAttribute('data-state', /^(ACTIVE|REDUCING|HALTED)$/);
   // On a stack shared with other journeys trading may have been halted: the seeded admin resumes it.

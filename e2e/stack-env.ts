@@ -2,7 +2,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { TestInfo } from '@playwright/test';
+import type { Page, TestInfo } from '@playwright/test';
 
 export interface Stack {
   env: Record<string, string>;
@@ -41,5 +41,25 @@ export class ExtraWorkers {
     if (!p || p.exitCode !== null) return;
     p.kill('SIGTERM');
     await new Promise((r) => p.once('exit', r));
+  }
+}
+
+/**
+ * Signs in as the seeded admin on the open login page. The console limits sign-ins per address (a few per 10 s, as a
+ * defence against guessing); a suite that signs in spec after spec meets that limit, so on "Too many requests" this
+ * waits as a person would and tries again.
+ */
+export async function signIn(page: Page, stack: Stack): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    await page.getByLabel('Email').fill(stack.admin.email);
+    await page.getByLabel('Password').fill(stack.admin.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    const outcome = await Promise.race([
+      page.waitForURL((u) => !u.pathname.startsWith('/login'), { timeout: 20_000 }).then(() => 'in' as const, () => 'timeout' as const),
+      page.getByText(/too many requests/i).waitFor({ timeout: 20_000 }).then(() => 'limited' as const, () => 'timeout' as const),
+    ]);
+    if (outcome === 'in') return;
+    if (outcome === 'timeout' || attempt >= 5) throw new Error(`sign-in did not complete (${outcome}, attempt ${attempt + 1})`);
+    await page.waitForTimeout(11_000);
   }
 }

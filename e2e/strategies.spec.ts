@@ -2,14 +2,12 @@
 // signals the pipeline wrote show their reason and what risk did, and disabling a strategy needs a reason
 // and lands in the audit log.
 import { expect, test } from '@playwright/test';
-import { readStack } from './stack-env';
+import { readStack, signIn } from './stack-env';
 
 test('strategies page: seeded configs, live signals with reasons, an audited disable', async ({ page }) => {
   const stack = readStack();
   await page.goto('/login');
-  await page.getByLabel('Email').fill(stack.admin.email);
-  await page.getByLabel('Password').fill(stack.admin.password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await signIn(page, stack);
   await expect(page.getByTestId('trading-state')).toBeVisible();
 
   await page.getByRole('link', { name: 'Strategies' }).click();
