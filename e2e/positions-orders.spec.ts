@@ -52,6 +52,8 @@ test('trader: positions live, sort and filter, chart, cancel a working close, CS
   feed.start(stack, 'feed');
   await expect(held).not.toHaveCount(heldBefore, { timeout: 90_000 });
   expect(navigations, 'the page must not reload').toBe(0);
+  // Strategies exit too (stop-loss, take-profit): wait, with the feed running, for a held symbol with no SELL working.
+  await expect(table.locator('tbody tr[data-symbol][data-closing="false"]:not([data-qty="0"])').first()).toBeVisible({ timeout: 90_000 });
   // The feed stops: no later bar, so an order sent now stays working at the simulated broker.
   await feed.stop();
   await page.waitForTimeout(3_000); // the last bar's jobs drain (risk → submission → fills)

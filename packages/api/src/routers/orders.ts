@@ -6,7 +6,7 @@ import { cancelOrder, listOrders, orderTimeline } from '@ai-trader/core';
 import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import { router, traderProcedure, viewerProcedure } from '../trpc.ts';
-import { tradeRequestErrors } from './positions.ts';
+import { promptly, tradeRequestErrors } from './positions.ts';
 
 const ORDER_KINDS = ['order', 'signal', 'position', 'trading-state'] as const;
 
@@ -20,11 +20,12 @@ const badInput = <P extends typeof viewerProcedure>(p: P) =>
 
 export const ordersRouter = router({
   list: badInput(viewerProcedure).input(ZOrdersListInput).output(ZOrdersPage).query(({ ctx, input }) => listOrders(ctx.deps, input)),
-  /** The newest page of a filter at once, then again whenever orders, signals or positions change (SSE). */
+  /** The newest page of a filter at once, then again whenever orders, signals or positions change (SSE; at once, then
+   *  at most 4 a second). */
   live: badInput(viewerProcedure).input(ZOrdersListInput.omit({ cursor: true })).subscription(async function* ({ ctx, input, signal }) {
     const aborted = signal ?? new AbortController().signal;
     yield await listOrders(ctx.deps, input);
-    for await (const kinds of ctx.live.changes(aborted)) if (ORDER_KINDS.some((k) => kinds.has(k))) yield await listOrders(ctx.deps, input);
+    for await (const _batch of promptly(ctx.live.changes(aborted, 0), ORDER_KINDS)) yield await listOrders(ctx.deps, input);
   }),
   timeline: viewerProcedure
     .input(z.object({ id: z.uuid() }))

@@ -15,13 +15,29 @@ export const tradeRequestErrors = <P extends typeof viewerProcedure>(p: P) =>
 
 const POSITION_KINDS = ['bar', 'position', 'order', 'signal', 'trading-state'] as const;
 
+/**
+ * The batches of changes with one of `kinds` in them, on the leading edge: at once after a quiet spell, then at most
+ * one per `ms` (read from the hub with no coalescing of its own). The hub's coalescing holds every push back by its
+ * window, which alone used up the 250 ms a fill may take to show on the page (bench/console-browser.bench.ts).
+ */
+export async function* promptly<K>(changes: AsyncIterable<Set<K>>, kinds: readonly K[], ms = 250): AsyncGenerator<Set<K>> {
+  let last = -Infinity;
+  for await (const batch of changes) {
+    if (!kinds.some((k) => batch.has(k))) continue;
+    const wait = last + ms - performance.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    last = performance.now();
+    yield batch;
+  }
+}
+
 export const positionsRouter = router({
   list: viewerProcedure.output(ZPositionsView).query(({ ctx }) => listPositions(ctx.deps)),
-  /** The list at once, then again whenever prices, positions or orders change (SSE; coalesced by the hub). */
+  /** The list at once, then again whenever prices, positions or orders change (SSE; at once, then at most 4 a second). */
   live: viewerProcedure.subscription(async function* ({ ctx, signal }) {
     const aborted = signal ?? new AbortController().signal;
     yield await listPositions(ctx.deps);
-    for await (const kinds of ctx.live.changes(aborted)) if (POSITION_KINDS.some((k) => kinds.has(k))) yield await listPositions(ctx.deps);
+    for await (const _batch of promptly(ctx.live.changes(aborted, 0), POSITION_KINDS)) yield await listPositions(ctx.deps);
   }),
   detail: viewerProcedure.input(ZPositionDetailInput).output(ZPositionDetail).query(({ ctx, input }) => positionDetail(ctx.deps, input)),
   /** The chart's data, pushed at most once a second (a bar every few hundred ms in a fast replay would redraw it needlessly). */

@@ -129,9 +129,11 @@ export async function listOrders(deps: ViewDeps, q: { filter: TOrdersFilter; lim
   }
   if (statuses.includes('denied')) {
     // Denied decisions have no intent; risk_decisions has no time index yet, so this half scans them (see the report).
+    // Without a filter on the signal, the page's decisions are picked first and only they are joined by key.
     const w = [`d.outcome = 'DENIED'`, ...where('d."createdAt"', 's')];
+    const decisions = sym || side ? 'risk_decisions d' : `(SELECT * FROM risk_decisions d WHERE ${w.join(' AND ')} ORDER BY d."createdAt" DESC, d.id DESC LIMIT ${limit}) d`;
     halves.push(`(SELECT ${COLUMNS}
-        FROM risk_decisions d JOIN signals s ON s.id = d."signalId"
+        FROM ${decisions} JOIN signals s ON s.id = d."signalId"
         LEFT JOIN order_intents i ON i."riskDecisionId" = d.id LEFT JOIN orders o ON o."intentId" = i.id
        WHERE ${w.join(' AND ')}
        ORDER BY d."createdAt" DESC, d.id DESC LIMIT ${limit})`);

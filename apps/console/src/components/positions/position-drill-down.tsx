@@ -4,6 +4,7 @@
 import type { TPositionDetail, TPositionRow } from '@ai-trader/contracts';
 import { useSubscription } from '@trpc/tanstack-react-query';
 import Link from 'next/link';
+import { useEffect } from 'react';
 import { money, pnl, pnlClass, time } from '@/lib/format';
 import { useTRPC } from '@/lib/trpc';
 import { CandleChart } from './candle-chart';
@@ -12,6 +13,8 @@ import { ExitLevels } from './positions-table';
 export function PositionDrillDown({ symbol, onDismiss, canAct, onClose }: { symbol: string; onDismiss: () => void; canAct: boolean; onClose: (p: TPositionRow) => void }) {
   const trpc = useTRPC();
   const sub = useSubscription(trpc.positions.liveDetail.subscriptionOptions({ symbol, bars: 390 }));
+  // The chart's library loads while the data is on its way (the chart mounts only once the data is here).
+  useEffect(() => void import('lightweight-charts').catch(() => undefined), []);
   const d = sub.data as TPositionDetail | undefined;
   const p = d?.position ?? null;
   return (

@@ -3,9 +3,9 @@
 // open/flat filter, unrealised P&L coloured by sign, exit levels with their distance from the last price.
 import type { TPositionRow } from '@ai-trader/contracts';
 import {
-  flexRender, getCoreRowModel, getFilteredRowModel, getSortedRowModel, useReactTable, type ColumnDef, type SortingState,
+  flexRender, getCoreRowModel, getFilteredRowModel, getSortedRowModel, useReactTable, type ColumnDef, type Row, type SortingState,
 } from '@tanstack/react-table';
-import { useMemo, useState } from 'react';
+import { memo, useMemo, useState } from 'react';
 import { money, pct, pctFrom, pnl, pnlClass } from '@/lib/format';
 
 type Show = 'all' | 'open' | 'flat';
@@ -109,19 +109,27 @@ export function PositionsTable({ rows, selected, onSelect, canAct, onClose }: {
         <tbody>
           {rows.length === 0 && <tr><td colSpan={columns.length} className="empty">No positions yet: they appear here when the first order fills.</td></tr>}
           {rows.length > 0 && shown.length === 0 && <tr><td colSpan={columns.length} className="empty">No position matches the filters.</td></tr>}
-          {shown.map((r) => (
-            <tr key={r.id} data-symbol={r.original.symbol} data-qty={r.original.qty} data-closing={r.original.closing ? 'true' : 'false'}
-              className={selected === r.original.symbol ? 'selected' : undefined}>
-              {r.getVisibleCells().map((c) => (
-                <td key={c.id} className={(c.column.columnDef.meta as { num?: boolean } | undefined)?.num ? 'num' : undefined}>{flexRender(c.column.columnDef.cell, c.getContext())}</td>
-              ))}
-            </tr>
-          ))}
+          {shown.map((r) => <PositionTr key={r.id} row={r} selected={selected === r.original.symbol} columns={columns} />)}
         </tbody>
       </table>
     </section>
   );
 }
+
+/** One row, rendered again only when its position changed (Positions keeps unchanged rows' objects), it was selected or
+ *  unselected, or the columns changed: a push re-rendering 1,000 rows took ~100 ms in the browser. */
+const PositionTr = memo(
+  function PositionTr({ row, selected }: { row: Row<TPositionRow>; selected: boolean; columns: unknown }) {
+    return (
+      <tr data-symbol={row.original.symbol} data-qty={row.original.qty} data-closing={row.original.closing ? 'true' : 'false'} className={selected ? 'selected' : undefined}>
+        {row.getVisibleCells().map((c) => (
+          <td key={c.id} className={(c.column.columnDef.meta as { num?: boolean } | undefined)?.num ? 'num' : undefined}>{flexRender(c.column.columnDef.cell, c.getContext())}</td>
+        ))}
+      </tr>
+    );
+  },
+  (a, b) => a.row.original === b.row.original && a.selected === b.selected && a.columns === b.columns,
+);
 
 export function ExitLevels({ p }: { p: TPositionRow }) {
   if (!p.stopPrice && !p.targetPrice && !p.trailPct) return <span className="muted">none</span>;

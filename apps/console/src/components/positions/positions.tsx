@@ -10,10 +10,28 @@ import { ClosePositionDialog } from './close-position-dialog';
 import { PositionDrillDown } from './position-drill-down';
 import { PositionsTable } from './positions-table';
 
+/** Each push is a complete snapshot: a row equal to the previous push's keeps that object, so the table renders again
+ *  only the rows that changed (a fill changes one row of possibly a thousand). */
+function withStableRows(prev: TPositionsView | undefined, next: TPositionsView): TPositionsView {
+  if (!prev) return next;
+  const before = new Map(prev.positions.map((p) => [p.symbol, p]));
+  const positions = next.positions.map((p) => {
+    const old = before.get(p.symbol);
+    return old && sameRow(old, p) ? old : p;
+  });
+  const same = positions.length === prev.positions.length && positions.every((p, i) => p === prev.positions[i]);
+  return { ...next, positions: same ? prev.positions : positions };
+}
+
+function sameRow(a: TPositionRow, b: TPositionRow): boolean {
+  return (Object.keys(b) as (keyof TPositionRow)[]).every((k) =>
+    k === 'closing' ? a.closing?.qty === b.closing?.qty && a.closing?.exitReason === b.closing?.exitReason : a[k] === b[k]);
+}
+
 export function Positions({ role, initialSymbol }: { role: TRole; initialSymbol: string | null }) {
   const trpc = useTRPC();
-  const sub = useSubscription(trpc.positions.live.subscriptionOptions());
-  const view = sub.data as TPositionsView | undefined;
+  const [view, setView] = useState<TPositionsView | undefined>(undefined);
+  const sub = useSubscription(trpc.positions.live.subscriptionOptions(undefined, { onData: (v) => setView((prev) => withStableRows(prev, v as TPositionsView)) }));
   const [selected, setSelected] = useState<string | null>(initialSymbol);
   const [closing, setClosing] = useState<TPositionRow | null>(null);
   const canAct = role !== 'viewer';
