@@ -78,7 +78,7 @@ test('trader: positions live, sort and filter, chart, cancel a working close, CS
   const row = table.locator(`tr[data-symbol="${symbol}"]`);
   // The strategy's exits were armed by the entry's fill (ops/strategies.yaml: stop-loss, take-profit, trailing stop).
   await expect(row).toContainText(/stop \$[\d,]+\.\d\d/);
-  await expect(row).toContainText(/trail 1\.5 % at \$/);
+  await expect(row).toContainText(/trail 3 % at \$/); // trailingStopPct: 3
   // Unrealised P&L is coloured by its sign.
   const unrealized = row.getByTestId('unrealized');
   const pnlText = (await unrealized.textContent())!;
