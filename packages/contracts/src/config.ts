@@ -34,6 +34,15 @@ export const ZConfig = z
     // Namespaces every Redis key and BullMQ queue, so tests and several installs can share one Redis.
     REDIS_PREFIX: z.string().regex(/^[a-z0-9_-]{1,40}$/, 'lower-case letters, digits, _ or -').default('ait'),
     SESSION_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+    /** A session unused for this long ends (sign in again). */
+    AUTH_SESSION_IDLE_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(15),
+    /** A session ends this long after sign-in, used or not. */
+    AUTH_SESSION_MAX_HOURS: z.coerce.number().int().min(1).max(24 * 30).default(8),
+    /** This many failed sign-ins in a row lock the account for AUTH_LOCKOUT_MINUTES (audited as auth.lockout). */
+    AUTH_LOCKOUT_THRESHOLD: z.coerce.number().int().min(1).max(100).default(5),
+    AUTH_LOCKOUT_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(15),
+    /** Sign-in attempts per client IP per minute before 429 (all accounts together). */
+    AUTH_IP_SIGN_INS_PER_MINUTE: z.coerce.number().int().min(1).max(10_000).default(20),
 
     BROKER: z.enum(['sim', 'alpaca']).default('sim'),
     FEED: z.enum(['replay', 'synthetic', 'polygon']).default('replay'),
