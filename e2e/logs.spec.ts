@@ -4,7 +4,7 @@
 // text, and filter by level and by errors. Screenshot and axe on the way.
 import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type Locator } from '@playwright/test';
-import { ExtraWorkers, readStack, signIn } from './stack-env';
+import { ExtraWorkers, readStack, signInActive } from './stack-env';
 
 const feed = new ExtraWorkers('feed process');
 const rejecter = new ExtraWorkers('rejecting execution worker');
@@ -25,17 +25,7 @@ test('logs: live lines by category, the JSON of a line, text, level and error fi
   const stack = readStack();
   await page.goto('/logs');
   await expect(page).toHaveURL(/\/login$/);
-  await signIn(page, stack);
-  const state = page.getByTestId('trading-state');
-  await expect(state).toHaveAttribute('data-state', /^(ACTIVE|REDUCING|HALTED)$/);
-  // On a stack shared with other journeys trading may have been halted: the seeded admin resumes it.
-  if ((await state.getAttribute('data-state')) !== 'ACTIVE') {
-    await page.getByRole('button', { name: 'Resume trading' }).click();
-    const resume = page.getByRole('dialog', { name: 'Confirm resume' });
-    await resume.getByLabel(/Reason/).fill('e2e: the logs journey needs orders');
-    await resume.getByRole('button', { name: 'Confirm resume' }).click();
-    await expect(state).toHaveAttribute('data-state', 'ACTIVE');
-  }
+  await signInActive(page, stack, 'e2e: the logs journey needs orders');
 
   await page.getByRole('navigation', { name: 'Pages' }).getByRole('link', { name: 'Logs' }).click();
   await expect(page).toHaveURL(/\/logs$/);

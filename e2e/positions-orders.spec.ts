@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type Locator, type Page } from '@playwright/test';
-import { ExtraWorkers, readStack, signIn } from './stack-env';
+import { ExtraWorkers, readStack, signInActive } from './stack-env';
 
 const feed = new ExtraWorkers('feed process');
 
@@ -28,17 +28,7 @@ test('trader: positions live, sort and filter, chart, cancel a working close, CS
   test.setTimeout(300_000);
   const stack = readStack();
   await page.goto('/login');
-  await signIn(page, stack);
-  const state = page.getByTestId('trading-state');
-  await expect(state).toHaveAttribute('data-state', /^(ACTIVE|REDUCING|HALTED)$/);
-  // On a stack shared with other journeys trading may have been halted: the seeded admin resumes it.
-  if ((await state.getAttribute('data-state')) !== 'ACTIVE') {
-    await page.getByRole('button', { name: 'Resume trading' }).click();
-    const resume = page.getByRole('dialog', { name: 'Confirm resume' });
-    await resume.getByLabel(/Reason/).fill('e2e: positions journey needs trading');
-    await resume.getByRole('button', { name: 'Confirm resume' }).click();
-    await expect(state).toHaveAttribute('data-state', 'ACTIVE');
-  }
+  await signInActive(page, stack, 'e2e: positions journey needs trading');
 
   // --- A position opens live -------------------------------------------------------------------------------
   await page.getByRole('navigation', { name: 'Pages' }).getByRole('link', { name: 'Positions' }).click();

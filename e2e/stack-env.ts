@@ -2,7 +2,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Page, TestInfo } from '@playwright/test';
+import { expect, type Page, type TestInfo } from '@playwright/test';
 
 export interface Stack {
   env: Record<string, string>;
@@ -62,4 +62,21 @@ export async function signIn(page: Page, stack: Stack): Promise<void> {
     if (outcome === 'timeout' || attempt >= 5) throw new Error(`sign-in did not complete (${outcome}, attempt ${attempt + 1})`);
     await page.waitForTimeout(11_000);
   }
+}
+
+/**
+ * Signs in as the seeded admin (on the open login page) and, when trading is not ACTIVE, resumes it as an operator
+ * would: on a stack shared with other journeys trading may have been halted (console.spec does). `reason` goes to
+ * the audit log, so each journey says why it resumed.
+ */
+export async function signInActive(page: Page, stack: Stack, reason = 'e2e: the journey needs trading'): Promise<void> {
+  await signIn(page, stack);
+  const state = page.getByTestId('trading-state');
+  await expect(state).toHaveAttribute('data-state', /^(ACTIVE|REDUCING|HALTED)$/);
+  if ((await state.getAttribute('data-state')) === 'ACTIVE') return;
+  await page.getByRole('button', { name: 'Resume trading' }).click();
+  const resume = page.getByRole('dialog', { name: 'Confirm resume' });
+  await resume.getByLabel(/Reason/).fill(reason);
+  await resume.getByRole('button', { name: 'Confirm resume' }).click();
+  await expect(state).toHaveAttribute('data-state', 'ACTIVE');
 }
