@@ -1,537 +1,35 @@
 // A local stand-in for Alpaca's paper Trading API — REST v2 and the trade_updates WebSocket — with in-memory books
 // (cash, positions, orders, fills, activities) and injectable faults, for tests. Never imported by production code.
 // Shapes follow the OpenAPI spec cited in alpaca/alpaca-wire.ts; fake-alpaca.test.ts holds every answer to it.
-import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { dec, Dec } from '@ai-trader/domain';
-import { WebSocketServer, type WebSocket } from 'ws';
-import { OPEN, TIFS, DECIMAL, assetId, nowIso, nonNegative, etIso, session, nextDay, hhmm, activityId, type FakeAlpaca, type FakeAlpacaAsset, type FakeAlpacaOptions, type FakeAlpacaRequest, type FakeAlpacaWsMessage, type FakeClock, type FakeOrder } from './fake-alpaca-model.ts';
+// The books live in fake-alpaca-books.ts, the HTTP routes, gate and stream in fake-alpaca-http.ts.
+import { createFakeAlpacaBooks } from './fake-alpaca-books.ts';
+import { createFakeAlpacaStream, startFakeAlpacaHttp, type KeyCheck } from './fake-alpaca-http.ts';
+import type { FakeAlpaca, FakeAlpacaOptions, FakeAlpacaRequest, FakeAlpacaWsMessage } from './fake-alpaca-model.ts';
 
 export type { FakeAlpaca, FakeAlpacaAsset, FakeAlpacaOptions, FakeAlpacaRequest, FakeAlpacaWsMessage, FakeClock, FakeOrder } from './fake-alpaca-model.ts';
 
 export async function startFakeAlpaca(o: FakeAlpacaOptions): Promise<FakeAlpaca> {
   const requests: FakeAlpacaRequest[] = [];
   const wsMessages: FakeAlpacaWsMessage[] = [];
-  const prices = new Map(Object.entries(o.prices ?? {}));
-  const assets = new Map<string, FakeAlpacaAsset>();
-  for (const s of prices.keys()) assets.set(s, { symbol: s });
-  for (const a of o.assets ?? []) assets.set(a.symbol, a);
-  const orders = new Map<string, FakeOrder>(); // by id, in creation order
-  const byClientId = new Map<string, string>();
-  const positions = new Map<string, { qty: Dec; avg: Dec }>();
-  const activities: Array<Record<string, unknown> & { id: string; activity_type: string; at: number }> = [];
-  const scripts = new Map<string, string[][]>(); // symbol → queue of piece lists
-  const plans = new Map<string, string[]>(); // order id → its pieces
-  const heldEvents = new Map<string, unknown[]>(); // order id → events held back (reorder fault)
-  let cash = dec(o.cash ?? '100000');
-  let clock: FakeClock = o.clock ?? { isOpen: true };
-  let suspendTrade = false;
-  const config = { dtbp_check: 'entry', trade_confirm_email: 'all', suspend_trade: false, no_shorting: !o.shorting, fractional_trading: true, max_margin_multiplier: '1', pdt_check: 'entry', disable_overnight_trading: false };
-  const accountId = randomUUID();
-  const createdAt = nowIso();
-  activities.push({ id: activityId(createdAt), activity_type: 'CSD', date: createdAt.slice(0, 10), net_amount: cash.toFixed(), status: 'executed', at: Date.now() });
-  const rate = o.rateLimit === undefined ? { requests: 200, windowMs: 60_000 } : o.rateLimit;
-  const recent: number[] = [];
-  const faults = { fail: [] as Array<{ status: number; method?: string; path?: string }>, limit: [] as Array<number | undefined>, blackhole: 0, refuse: [] as Array<{ status: number; body: unknown }> };
-  const stream = { duplicate: false, reorder: false, up: true };
-  let restUrl = '';
-  const delayed = new Set<NodeJS.Timeout>(); // answers held back by orderAnswerDelayMs
-  const answerDelay = () => {
-    const d = o.orderAnswerDelayMs ?? 0;
-    return typeof d === 'number' ? d : d[0] + Math.random() * (d[1] - d[0]);
-  };
-
-  // ── books ──
-  const price = (symbol: string) => prices.get(symbol);
-  const remaining = (x: FakeOrder) => dec(x.qty).minus(x.filled_qty);
-  const reservedBuy = () => [...orders.values()].filter((x) => OPEN.has(x.status) && x.side === 'buy')
-    .reduce((s, x) => s.plus(remaining(x).times(x.limit_price ?? x.stop_price ?? price(x.symbol) ?? 0)), dec(0));
-  const buyingPower = () => cash.minus(reservedBuy());
-  const heldQty = (symbol: string) => positions.get(symbol)?.qty ?? dec(0);
-  const sellingQty = (symbol: string) => [...orders.values()].filter((x) => OPEN.has(x.status) && x.side === 'sell' && x.symbol === symbol).reduce((s, x) => s.plus(remaining(x)), dec(0));
-
-  function account() {
-    let long = dec(0), short = dec(0);
-    for (const [s, p] of positions) {
-      const v = p.qty.times(price(s) ?? p.avg);
-      if (p.qty.gt(0)) long = long.plus(v);
-      else short = short.plus(v);
-    }
-    const bp = nonNegative(buyingPower());
-    return {
-      id: accountId, account_number: 'PA0FAKE0000', status: 'ACTIVE', crypto_status: 'ACTIVE', currency: 'USD', cash: cash.toFixed(),
-      buying_power: bp, regt_buying_power: bp, daytrading_buying_power: '0', non_marginable_buying_power: bp, effective_buying_power: bp,
-      equity: cash.plus(long).plus(short).toFixed(), portfolio_value: cash.plus(long).plus(short).toFixed(), last_equity: o.cash ?? '100000',
-      long_market_value: long.toFixed(), short_market_value: short.toFixed(), position_market_value: long.minus(short).toFixed(),
-      initial_margin: '0', maintenance_margin: '0', last_maintenance_margin: '0', sma: '0', multiplier: '1', daytrade_count: 0,
-      pattern_day_trader: false, shorting_enabled: !!o.shorting, trading_blocked: false, transfers_blocked: false, account_blocked: false,
-      trade_suspended_by_user: suspendTrade, created_at: createdAt, accrued_fees: '0', pending_transfer_in: '0',
-    };
-  }
-
-  function positionOut(symbol: string, p: { qty: Dec; avg: Dec }) {
-    const cur = dec(price(symbol) ?? p.avg);
-    const mv = p.qty.times(cur), cost = p.qty.times(p.avg);
-    const pl = mv.minus(cost);
-    const plpc = cost.isZero() ? dec(0) : pl.div(cost.abs());
-    return {
-      asset_id: assetId(symbol), symbol, exchange: 'NASDAQ', asset_class: 'us_equity', asset_marginable: true,
-      qty: p.qty.toFixed(), qty_available: p.qty.minus(p.qty.gt(0) ? sellingQty(symbol) : 0).toFixed(), side: p.qty.gte(0) ? 'long' : 'short',
-      avg_entry_price: p.avg.toFixed(), market_value: mv.toFixed(), cost_basis: cost.toFixed(), unrealized_pl: pl.toFixed(),
-      unrealized_plpc: plpc.toDecimalPlaces(10).toFixed(), unrealized_intraday_pl: pl.toFixed(), unrealized_intraday_plpc: plpc.toDecimalPlaces(10).toFixed(),
-      current_price: cur.toFixed(), lastday_price: cur.toFixed(), change_today: '0',
-    };
-  }
-
-  // ── stream ──
-  const wss = new WebSocketServer({ noServer: true });
-  const clients = new Map<WebSocket, { authed: boolean; listening: boolean }>();
-  let connections = 0;
-  const sendTo = (ws: WebSocket, msg: unknown) => {
-    const text = JSON.stringify(msg);
-    if (o.textFrames) ws.send(text);
-    else ws.send(Buffer.from(text), { binary: true });
-  };
-  function broadcast(msgs: unknown[]): void {
-    for (const [ws, c] of clients) if (c.authed && c.listening) for (const m of msgs) sendTo(ws, m);
-  }
-  function emit(orderId: string, events: unknown[], final: boolean): void {
-    if (stream.reorder) {
-      const held = [...(heldEvents.get(orderId) ?? []), ...events];
-      if (!final) return void heldEvents.set(orderId, held);
-      heldEvents.delete(orderId);
-      events = held.reverse();
-    }
-    broadcast(stream.duplicate ? events.flatMap((e) => [e, e]) : events);
-  }
-  const event = (x: FakeOrder, name: string, extra: Record<string, unknown> = {}) =>
-    ({ stream: 'trade_updates', data: { event: name, timestamp: x.updated_at, order: { ...x }, ...extra } });
-
-  // ── orders ──
-  function execute(x: FakeOrder, qty: Dec, px: Dec): unknown {
-    const at = nowIso();
-    const filledBefore = dec(x.filled_qty);
-    const filled = filledBefore.plus(qty);
-    const avg = filledBefore.times(x.filled_avg_price ?? 0).plus(qty.times(px)).div(filled);
-    x.filled_qty = filled.toFixed();
-    x.filled_avg_price = avg.toDecimalPlaces(6).toFixed();
-    x.status = filled.eq(x.qty) ? 'filled' : 'partially_filled';
-    x.updated_at = at;
-    if (x.status === 'filled') x.filled_at = at;
-    const signed = x.side === 'buy' ? qty : qty.neg();
-    const p = positions.get(x.symbol) ?? { qty: dec(0), avg: dec(0) };
-    const next = p.qty.plus(signed);
-    if (p.qty.isZero() || p.qty.isNeg() === signed.isNeg()) p.avg = p.qty.abs().times(p.avg).plus(qty.times(px)).div(next.abs()); // adding to the position
-    else if (!next.isZero() && next.isNeg() !== p.qty.isNeg()) p.avg = px; // crossed through zero
-    p.qty = next;
-    if (p.qty.isZero()) positions.delete(x.symbol);
-    else positions.set(x.symbol, p);
-    cash = cash.minus(signed.times(px));
-    const executionId = randomUUID();
-    activities.push({
-      id: activityId(at), activity_type: 'FILL', transaction_time: at, type: x.status === 'filled' ? 'fill' : 'partial_fill', price: px.toFixed(),
-      qty: qty.toFixed(), side: x.side, symbol: x.symbol, leaves_qty: remaining(x).toFixed(), order_id: x.id, cum_qty: x.filled_qty, order_status: x.status, at: Date.now(),
-    });
-    return event(x, x.status === 'filled' ? 'fill' : 'partial_fill', { execution_id: executionId, price: px.toFixed(), qty: qty.toFixed(), position_qty: next.toFixed(), timestamp: at });
-  }
-
-  /** Executes what can execute now, in an open market with a price: market orders, marketable limits, and stops or
-   *  trailing stops the price has reached (they become market orders and fill at that price). */
-  function tryExecute(x: FakeOrder): void {
-    if (!clock.isOpen || !OPEN.has(x.status) || x.status === 'accepted') return;
-    const p = price(x.symbol);
-    if (p === undefined) return;
-    const px = dec(p);
-    if (x.limit_price !== null && (x.side === 'buy' ? px.gt(x.limit_price) : px.lt(x.limit_price))) return;
-    if (x.type === 'trailing_stop') trail(x, px);
-    if (x.stop_price !== null && (x.side === 'buy' ? px.lt(x.stop_price) : px.gt(x.stop_price))) return;
-    const plan = plans.get(x.id);
-    plans.delete(x.id);
-    const pieces = plan ? plan.map((q) => dec(q)) : [remaining(x)];
-    const events: unknown[] = [];
-    for (const q of pieces) {
-      const q2 = (q.lt(remaining(x)) ? q : remaining(x));
-      if (q2.lte(0)) break;
-      events.push(execute(x, q2, px));
-    }
-    if (events.length) emit(x.id, events, true);
-  }
-  /** A trailing stop follows the best price since it was placed: hwm, and its stop_price that far under (over) it. */
-  function trail(x: FakeOrder, px: Dec): void {
-    const hwm = x.hwm === null ? px : x.side === 'sell' ? Dec.max(x.hwm, px) : Dec.min(x.hwm, px);
-    const gap = x.trail_percent !== null ? hwm.times(x.trail_percent).div(100) : dec(x.trail_price ?? 0);
-    x.hwm = hwm.toFixed();
-    x.stop_price = (x.side === 'sell' ? hwm.minus(gap) : hwm.plus(gap)).toDecimalPlaces(2).toFixed();
-  }
-  function schedule(x: FakeOrder): void {
-    const run = () => tryExecute(x);
-    if ((o.fillDelayMs ?? 0) > 0) setTimeout(run, o.fillDelayMs);
-    else setImmediate(run);
-  }
-
-  function refuse(status: number, code: number, message: string, extra: Record<string, unknown> = {}) {
-    return { status, body: { ...extra, code, message } };
-  }
-
-  /** Checks an order request as Alpaca would; returns the refusal, or the order it created. */
-  function placeOrder(body: Record<string, unknown>): { status: number; body: unknown; order?: FakeOrder } {
-    const scripted = faults.refuse.shift();
-    if (scripted) return scripted;
-    const { symbol, qty, side, type, time_in_force: tif, limit_price: limit, stop_price: stop, trail_percent: trailPct, trail_price: trailPx, client_order_id: cid } = body;
-    if (typeof symbol !== 'string' || !symbol) return refuse(422, 40010001, 'symbol is required');
-    if (typeof qty !== 'string' || !DECIMAL.test(qty) || dec(qty).lte(0)) return refuse(422, 40010001, 'qty must be > 0');
-    if (side !== 'buy' && side !== 'sell') return refuse(422, 40010001, 'side must be buy or sell');
-    if (type !== 'market' && type !== 'limit' && type !== 'stop' && type !== 'trailing_stop') return refuse(422, 40010001, `order type ${String(type)} is not supported here`);
-    if (typeof tif !== 'string' || !TIFS.has(tif)) return refuse(422, 40010001, 'invalid time_in_force');
-    const positive = (v: unknown) => typeof v === 'string' && DECIMAL.test(v) && dec(v).gt(0);
-    if (type === 'limit' && !positive(limit)) return refuse(422, 40010001, 'limit_price is required for limit orders');
-    if (type === 'stop' && !positive(stop)) return refuse(422, 40010001, 'stop_price is required for stop orders');
-    if (type === 'trailing_stop' && (trailPct === undefined) === (trailPx === undefined)) return refuse(422, 40010001, 'trailing_stop orders take one of trail_percent and trail_price');
-    if (type === 'trailing_stop' && !positive(trailPct ?? trailPx)) return refuse(422, 40010001, `${trailPct !== undefined ? 'trail_percent' : 'trail_price'} must be > 0`);
-    if (type === 'trailing_stop' && trailPct !== undefined && dec(trailPct as string).gte(100)) return refuse(422, 40010001, 'trail_percent must be < 100');
-    if ((type === 'stop' || type === 'trailing_stop') && tif !== 'day' && tif !== 'gtc') return refuse(422, 40010001, `time_in_force ${tif} is not allowed for ${type} orders (day or gtc)`);
-    // Spec: qty "can be fractionable for only market and day order types".
-    if (!dec(qty).isInteger() && (type !== 'market' || tif !== 'day')) return refuse(422, 40010001, 'fractional orders must be market orders with time_in_force day');
-    if (cid !== undefined && (typeof cid !== 'string' || cid.length === 0 || cid.length > 128)) return refuse(422, 40010001, 'client_order_id must be 1–128 characters');
-    if (typeof cid === 'string' && byClientId.has(cid)) return refuse(422, 40010001, 'client_order_id must be unique');
-    if (suspendTrade) return refuse(403, 40310000, 'new orders are rejected: trading is suspended by the account owner (suspend_trade)');
-    const asset = assets.get(symbol);
-    if (!asset) return refuse(422, 40010001, `asset "${symbol}" not found`);
-    if (asset.tradable === false || asset.status === 'inactive') return refuse(422, 42210000, `asset "${symbol}" is not tradable`);
-    if (!clock.isOpen && o.closedMarket === 'reject') return refuse(422, 42210000, 'market is closed');
-    const q = dec(qty);
-    const last = price(symbol);
-    // Seen from Alpaca for a stop-loss below the market (alpacahq/Alpaca-API#166): a sell stop must be under the price.
-    if (type === 'stop' && side === 'sell' && last !== undefined && dec(stop as string).gt(dec(last).minus('0.01')))
-      return refuse(422, 42210000, `stop price must be less than base_price - 0.01 (stop_price ${String(stop)}, base_price ${last})`);
-    const px = type === 'limit' ? dec(limit as string) : type === 'stop' ? dec(stop as string) : dec(last ?? 0);
-    if (side === 'buy' && q.times(px).gt(buyingPower()))
-      return refuse(403, 40310000, 'insufficient buying power', { buying_power: nonNegative(buyingPower()), cost_basis: q.times(px).toFixed() });
-    if (side === 'sell' && !o.shorting) {
-      const available = heldQty(symbol).minus(sellingQty(symbol));
-      if (q.gt(available)) return refuse(403, 40310000, `insufficient qty available for order (requested: ${q.toFixed()}, available: ${nonNegative(available)})`, { symbol });
-    }
-    if (o.positionLimitQty !== undefined && heldQty(symbol).plus(side === 'buy' ? q : q.neg()).abs().gt(o.positionLimitQty))
-      return refuse(403, 40310000, `position limit exceeded: |position| may not exceed ${o.positionLimitQty} shares`);
-    const at = nowIso();
-    const x: FakeOrder = {
-      id: randomUUID(), client_order_id: typeof cid === 'string' ? cid : randomUUID(), created_at: at, updated_at: at, submitted_at: at, filled_at: null,
-      expired_at: null, canceled_at: null, failed_at: null, replaced_at: null, replaced_by: null, replaces: null, asset_id: assetId(symbol), symbol,
-      asset_class: 'us_equity', notional: null, qty: q.toFixed(), filled_qty: '0', filled_avg_price: null, order_class: 'simple', order_type: type,
-      type, side, time_in_force: tif, limit_price: type === 'limit' ? dec(limit as string).toFixed() : null, stop_price: type === 'stop' ? dec(stop as string).toFixed() : null,
-      // Outside the session Alpaca keeps a day order as "accepted" (received, not yet routed) until the open.
-      status: clock.isOpen ? 'new' : 'accepted', extended_hours: body.extended_hours === true, legs: null,
-      trail_percent: type === 'trailing_stop' && trailPct !== undefined ? dec(trailPct as string).toFixed() : null,
-      trail_price: type === 'trailing_stop' && trailPx !== undefined ? dec(trailPx as string).toFixed() : null, hwm: null,
-    };
-    if (type === 'trailing_stop' && last !== undefined) trail(x, dec(last));
-    orders.set(x.id, x);
-    byClientId.set(x.client_order_id, x.id);
-    const script = scripts.get(symbol)?.shift();
-    if (script) plans.set(x.id, script);
-    emit(x.id, [event(x, x.status)], false);
-    schedule(x);
-    return { status: 200, body: x, order: x };
-  }
-
-  function cancel(x: FakeOrder): unknown {
-    const at = nowIso();
-    x.status = 'canceled';
-    x.canceled_at = at;
-    x.updated_at = at;
-    return event(x, 'canceled', { timestamp: at });
-  }
-
-  function listOrders(url: URL): FakeOrder[] {
-    const status = url.searchParams.get('status') ?? 'open';
-    const limit = Math.min(500, Number(url.searchParams.get('limit') ?? 50) || 50);
-    const dir = url.searchParams.get('direction') ?? 'desc';
-    const after = url.searchParams.get('after'), until = url.searchParams.get('until');
-    const symbols = url.searchParams.get('symbols')?.split(',');
-    let list = [...orders.values()].filter((x) => status === 'all' || (status === 'open') === OPEN.has(x.status));
-    if (after) list = list.filter((x) => Date.parse(x.submitted_at) > Date.parse(after));
-    if (until) list = list.filter((x) => Date.parse(x.submitted_at) < Date.parse(until));
-    if (symbols) list = list.filter((x) => symbols.includes(x.symbol));
-    const afterId = url.searchParams.get('after_order_id');
-    if (afterId) {
-      const i = [...orders.keys()].indexOf(afterId);
-      list = list.filter((x) => [...orders.keys()].indexOf(x.id) > i);
-    }
-    if (dir === 'desc') list.reverse();
-    return list.slice(0, limit);
-  }
-
-  function listActivities(url: URL, pathType: string | undefined): unknown[] {
-    const types = pathType ? [pathType] : url.searchParams.get('activity_types')?.split(',');
-    const after = url.searchParams.get('after'), until = url.searchParams.get('until');
-    const dir = url.searchParams.get('direction') ?? 'desc';
-    const size = Math.min(100, Number(url.searchParams.get('page_size') ?? 100) || 100);
-    const time = (a: (typeof activities)[number]) => Date.parse(String(a.transaction_time ?? a.date));
-    let list = activities.filter((a) => !types || types.includes(a.activity_type));
-    if (after) list = list.filter((a) => time(a) > Date.parse(after));
-    if (until) list = list.filter((a) => time(a) < Date.parse(until));
-    if (dir === 'desc') list = [...list].reverse();
-    const token = url.searchParams.get('page_token');
-    if (token) list = list.slice(list.findIndex((a) => a.id === token) + 1);
-    return list.slice(0, size).map(({ at: _at, ...a }) => a);
-  }
-
-  function calendar(url: URL): unknown[] {
-    const start = (url.searchParams.get('start') ?? nowIso()).slice(0, 10);
-    const end = (url.searchParams.get('end') ?? new Date(Date.now() + 30 * 86_400_000).toISOString()).slice(0, 10);
-    const days: unknown[] = [];
-    for (let d = start, n = 0; d <= end && n < 3700; d = nextDay(d), n++) {
-      const s = session(d);
-      if (!s) continue;
-      let settle = nextDay(d);
-      while (!session(settle)) settle = nextDay(settle);
-      days.push({ date: d, open: hhmm(s.open), close: hhmm(s.close), session_open: '0400', session_close: '2000', settlement_date: settle });
-    }
-    return days;
-  }
-
-  function clockOut() {
-    const now = Date.now();
-    const nextOpen = clock.nextOpen ?? new Date(now + (clock.isOpen ? 20 : 1) * 3_600_000).toISOString();
-    const nextClose = clock.nextClose ?? new Date(now + (clock.isOpen ? 2 : 8) * 3_600_000).toISOString();
-    return { timestamp: etIso(now), is_open: clock.isOpen, next_open: etIso(Date.parse(nextOpen)), next_close: etIso(Date.parse(nextClose)) };
-  }
-
-  function assetOut(a: FakeAlpacaAsset) {
-    return {
-      id: assetId(a.symbol), class: 'us_equity', exchange: 'NASDAQ', symbol: a.symbol, name: `${a.symbol} Fake Corp. Common Stock`,
-      status: a.status ?? 'active', tradable: a.tradable ?? true, marginable: true, maintenance_margin_requirement: 30, margin_requirement_long: '30',
-      margin_requirement_short: '100', shortable: a.shortable ?? true, easy_to_borrow: a.shortable ?? true, fractionable: a.fractionable ?? true, attributes: [],
-    };
-  }
-
-  function closeAll(url: URL): unknown[] {
-    const events: Array<[string, unknown]> = [];
-    if (url.searchParams.get('cancel_orders') === 'true') for (const x of orders.values()) if (OPEN.has(x.status)) events.push([x.id, cancel(x)]);
-    for (const [id, e] of events) emit(id, [e], true);
-    const out: unknown[] = [];
-    for (const [symbol, p] of [...positions]) {
-      const r = placeOrder({ symbol, qty: p.qty.abs().toFixed(), side: p.qty.gt(0) ? 'sell' : 'buy', type: 'market', time_in_force: 'day' });
-      out.push(r.order ? { symbol, status: 200, body: r.order } : { symbol, status: r.status, body: r.body });
-    }
-    return out;
-  }
-
-  // ── HTTP ──
-  const page = (title: string) => `<html><head><title>${title}</title></head><body><h1>${title}</h1></body></html>`;
-  type Answer = { status: number; body?: unknown; html?: string; headers?: Record<string, string>; delayMs?: number } | 'blackhole';
-
-  function route(method: string, url: URL, body: unknown, log: FakeAlpacaRequest): Answer {
-    const p = url.pathname;
-    const json = (status: number, b?: unknown): Answer => ({ status, body: b });
-    const notFound = (what: string) => json(404, { code: 40410000, message: `${what} not found` });
-    if (method === 'GET' && p === '/v2/account') return json(200, account());
-    if (method === 'GET' && p === '/v2/clock') return json(200, clockOut());
-    if (method === 'GET' && p === '/v2/calendar') return json(200, calendar(url));
-    const asset = /^\/v2\/assets\/([^/]+)$/.exec(p);
-    if (method === 'GET' && asset) {
-      const a = assets.get(decodeURIComponent(asset[1]!));
-      return a ? json(200, assetOut(a)) : notFound('asset');
-    }
-    if (p === '/v2/orders' && method === 'POST') {
-      if (typeof body !== 'object' || body === null) return json(400, { code: 40010000, message: 'request body format is invalid' });
-      const b = body as Record<string, unknown>;
-      if (typeof b.client_order_id === 'string') log.clientOrderId = b.client_order_id;
-      const r = placeOrder(b);
-      if (r.order && faults.blackhole > 0) {
-        faults.blackhole--;
-        return 'blackhole';
-      }
-      // The order exists (or was refused) now; a client that dies while the answer is held back never learns which.
-      return { status: r.status, body: r.body, delayMs: answerDelay() };
-    }
-    if (p === '/v2/orders' && method === 'GET') return json(200, listOrders(url));
-    if (p === '/v2/orders' && method === 'DELETE') {
-      const out: unknown[] = [];
-      for (const x of orders.values())
-        if (OPEN.has(x.status)) {
-          emit(x.id, [cancel(x)], true);
-          out.push({ id: x.id, status: 200, body: { ...x } });
-        }
-      return json(207, out);
-    }
-    if (p === '/v2/orders:by_client_order_id' && method === 'GET') {
-      const id = byClientId.get(url.searchParams.get('client_order_id') ?? '');
-      return id ? json(200, orders.get(id)) : notFound('order');
-    }
-    const one = /^\/v2\/orders\/([^/]+)$/.exec(p);
-    if (one) {
-      const x = orders.get(decodeURIComponent(one[1]!));
-      if (!x) return notFound('order');
-      if (method === 'GET') return json(200, x);
-      if (method === 'DELETE') {
-        if (!OPEN.has(x.status)) return json(422, { code: 42210000, message: `order is not cancelable (status ${x.status})` });
-        emit(x.id, [cancel(x)], true);
-        return json(204);
-      }
-    }
-    if (p === '/v2/positions' && method === 'GET') return json(200, [...positions].map(([s, pos]) => positionOut(s, pos)));
-    if (p === '/v2/positions' && method === 'DELETE') return json(207, closeAll(url));
-    if (p === '/v2/account/configurations') {
-      if (method === 'PATCH') {
-        if (typeof body !== 'object' || body === null) return json(400, { code: 40010000, message: 'request body format is invalid' });
-        const b = body as Record<string, unknown>;
-        if ('suspend_trade' in b) {
-          if (typeof b.suspend_trade !== 'boolean') return json(422, { code: 40010001, message: 'suspend_trade must be a boolean' });
-          suspendTrade = b.suspend_trade;
-        }
-      }
-      if (method === 'GET' || method === 'PATCH') return json(200, { ...config, suspend_trade: suspendTrade });
-    }
-    const acts = /^\/v2\/account\/activities(?:\/([A-Z]+))?$/.exec(p);
-    if (acts && method === 'GET') return json(200, listActivities(url, acts[1]));
-    return json(404, { code: 40410000, message: 'endpoint not found' });
-  }
-
-  function gate(req: IncomingMessage, url: URL, keyOk: boolean): Answer | null {
-    const now = Date.now();
-    if (!keyOk) return { status: 401, body: { code: 40110000, message: 'request is not authorized' } };
-    const headers: Record<string, string> = {};
-    if (rate) {
-      while (recent.length && recent[0]! <= now - rate.windowMs) recent.shift();
-      const over = recent.length >= rate.requests;
-      if (!over) recent.push(now);
-      Object.assign(headers, {
-        'x-ratelimit-limit': String(rate.requests), 'x-ratelimit-remaining': String(Math.max(0, rate.requests - recent.length)),
-        'x-ratelimit-reset': String(Math.ceil(((recent[0] ?? now) + rate.windowMs) / 1000)),
-      });
-      if (over) return { status: 429, body: { code: 42910000, message: 'rate limit exceeded' }, headers };
-    }
-    if (faults.limit.length) {
-      const retryAfter = faults.limit.shift();
-      // A scripted 429 is a short blip: its quota comes back after Retry-After, or in a second.
-      const reset = String(Math.ceil(now / 1000) + (retryAfter ?? 1));
-      return { status: 429, body: { code: 42910000, message: 'rate limit exceeded' }, headers: { ...headers, 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': reset, ...(retryAfter !== undefined ? { 'retry-after': String(retryAfter) } : {}) } };
-    }
-    const f = faults.fail[0];
-    if (f && (!f.method || f.method === req.method) && (!f.path || url.pathname.startsWith(f.path))) {
-      faults.fail.shift();
-      return { status: f.status, html: page(`${f.status} Service Unavailable`), headers };
-    }
-    return null;
-  }
-
-  const server = createServer((req, res: ServerResponse) => {
-    const at = performance.timeOrigin + performance.now();
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const url = new URL(req.url ?? '/', restUrl);
-      const keyOk = req.headers['apca-api-key-id'] === o.keyId && req.headers['apca-api-secret-key'] === o.secretKey;
-      const log: FakeAlpacaRequest = { method: req.method ?? 'GET', path: url.pathname + url.search, keyOk, status: null, at };
-      requests.push(log);
-      let answer = gate(req, url, keyOk);
-      if (!answer) {
-        const text = Buffer.concat(chunks).toString('utf8');
-        let body: unknown;
-        try {
-          body = text ? JSON.parse(text) : undefined;
-        } catch {
-          answer = { status: 400, body: { code: 40010000, message: 'request body format is invalid' } };
-        }
-        answer ??= route(log.method, url, body, log);
-      }
-      if (answer === 'blackhole') {
-        req.socket.destroy(); // the order exists; its answer is lost on the way
-        return;
-      }
-      const a = answer;
-      const send = () => {
-        log.status = a.status;
-        const type = a.html ? 'text/html' : 'application/json';
-        res.writeHead(a.status, { 'content-type': type, ...a.headers });
-        res.end(a.html ?? (a.body === undefined ? '' : JSON.stringify(a.body)));
-      };
-      if (!a.delayMs) return send();
-      const t = setTimeout(() => {
-        delayed.delete(t);
-        send();
-      }, a.delayMs);
-      delayed.add(t);
-    });
-  });
-
-  server.on('upgrade', (req, socket, head) => {
-    if (new URL(req.url ?? '/', 'http://fake').pathname !== '/stream' || !stream.up) {
-      socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\n\r\n');
-      return;
-    }
-    wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
-  });
-  wss.on('connection', (ws: WebSocket) => {
-    connections++;
-    const c = { authed: false, listening: false };
-    clients.set(ws, c);
-    ws.on('close', () => clients.delete(ws));
-    ws.on('message', (data) => {
-      let msg: { action?: unknown; key?: unknown; secret?: unknown; data?: { streams?: unknown } };
-      try {
-        msg = JSON.parse(data.toString()) as typeof msg;
-      } catch {
-        return sendTo(ws, { action: 'error', data: { error_message: 'invalid syntax' } });
-      }
-      if (msg.action === 'auth') {
-        c.authed = msg.key === o.keyId && msg.secret === o.secretKey;
-        wsMessages.push({ action: 'auth', ok: c.authed });
-        sendTo(ws, { stream: 'authorization', data: { status: c.authed ? 'authorized' : 'unauthorized', action: 'authenticate' } });
-        if (!c.authed) ws.close(1008, 'unauthorized');
-        return;
-      }
-      if (msg.action === 'listen') {
-        const asked = Array.isArray(msg.data?.streams) ? msg.data.streams.filter((s): s is string => typeof s === 'string') : [];
-        wsMessages.push({ action: 'listen', streams: asked });
-        if (!c.authed) return sendTo(ws, { stream: 'authorization', data: { status: 'unauthorized', action: 'listen' } });
-        c.listening = asked.includes('trade_updates');
-        return sendTo(ws, { stream: 'listening', data: { streams: c.listening ? ['trade_updates'] : [] } });
-      }
-      wsMessages.push({ action: String(msg.action) });
-      sendTo(ws, { action: 'error', data: { error_message: `unknown action ${String(msg.action)}` } });
-    });
-  });
-
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  restUrl = `http://127.0.0.1:${port}`;
+  const keyOk: KeyCheck = (keyId, secretKey) => keyId === o.keyId && secretKey === o.secretKey;
+  const stream = createFakeAlpacaStream(o, wsMessages, keyOk);
+  const books = createFakeAlpacaBooks(o, stream.emit);
+  const http = await startFakeAlpacaHttp(o, books, stream, requests, keyOk);
+  const { faults } = http;
 
   return {
-    restUrl,
-    wsUrl: `ws://127.0.0.1:${port}/stream`,
+    restUrl: http.restUrl,
+    wsUrl: http.wsUrl,
     requests,
     wsMessages,
-    wsConnections: () => connections,
-    orders: () => [...orders.values()].map((x) => ({ ...x })),
-    positions: () => [...positions].map(([symbol, p]) => ({ symbol, qty: p.qty.toFixed(), avgEntryPrice: p.avg.toFixed() })),
-    cash: () => cash.toFixed(),
-    setPrice(symbol, px) {
-      prices.set(symbol, px);
-      if (!assets.has(symbol)) assets.set(symbol, { symbol });
-      for (const x of orders.values()) if (x.symbol === symbol) tryExecute(x);
-    },
-    setClock(c) {
-      const opening = c.isOpen && !clock.isOpen;
-      clock = c;
-      if (!opening) return;
-      for (const x of orders.values())
-        if (x.status === 'accepted') {
-          x.status = 'new';
-          x.updated_at = nowIso();
-          emit(x.id, [event(x, 'new')], false);
-          tryExecute(x);
-        }
-    },
-    setAsset(a) {
-      assets.set(a.symbol, a);
-    },
-    scriptFills(symbol, pieces) {
-      if (pieces.some((q) => !DECIMAL.test(q) || dec(q).lte(0))) throw new RangeError(`fill pieces must be positive decimals (got ${pieces.join(', ')})`);
-      scripts.set(symbol, [...(scripts.get(symbol) ?? []), pieces]);
-    },
+    wsConnections: stream.connections,
+    orders: books.orders,
+    positions: books.positions,
+    cash: books.cash,
+    setPrice: books.setPrice,
+    setClock: books.setClock,
+    setAsset: books.setAsset,
+    scriptFills: books.scriptFills,
     faults: {
       failNext(n, f = {}) {
         for (let i = 0; i < n; i++) faults.fail.push({ status: f.status ?? 503, method: f.method, path: f.path });
@@ -543,29 +41,23 @@ export async function startFakeAlpaca(o: FakeAlpacaOptions): Promise<FakeAlpaca>
         faults.blackhole += n;
       },
       refuseNextOrder(status, body) {
-        faults.refuse.push({ status, body });
+        books.refuseNextOrder(status, body);
       },
     },
     setStreamFaults(f) {
-      if (f.duplicate !== undefined) stream.duplicate = f.duplicate;
-      if (f.reorder !== undefined) stream.reorder = f.reorder;
+      if (f.duplicate !== undefined) stream.faults.duplicate = f.duplicate;
+      if (f.reorder !== undefined) stream.faults.reorder = f.reorder;
     },
     dropStreams() {
-      for (const ws of clients.keys()) ws.terminate();
+      stream.dropAll();
     },
     setStreamAvailable(up) {
-      stream.up = up;
-      if (!up) for (const ws of clients.keys()) ws.terminate();
+      stream.faults.up = up;
+      if (!up) stream.dropAll();
     },
     pushRaw(msg) {
-      broadcast([msg]);
+      stream.broadcast([msg]);
     },
-    async close() {
-      for (const t of delayed) clearTimeout(t);
-      for (const ws of clients.keys()) ws.terminate();
-      await new Promise<void>((resolve) => wss.close(() => resolve()));
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
+    close: () => http.close(),
   };
 }
