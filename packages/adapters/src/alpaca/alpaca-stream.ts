@@ -2,8 +2,8 @@
 // connection is re-opened with backoff; once listening again, onGap(since) lets the owner repair what was missed.
 import type { TTradeUpdate } from '@ai-trader/contracts';
 import type { Logger } from 'pino';
-import { WebSocket, type RawData } from 'ws';
-import { backoffMs, BACKOFF_BASE_MS, BACKOFF_CAP_MS } from '../polygon/polygon-retry.ts';
+import type { RawData, WebSocket } from 'ws';
+import { ReconnectingSocket } from '../net/reconnecting-socket.ts';
 import {
   AlpacaError, scrubSecrets, snippet, toTradeUpdate, ZAlpacaStreamAuthorization, ZAlpacaStreamError, ZAlpacaStreamListening,
   ZAlpacaTradeUpdateMessage, type TAlpacaTradeUpdateEvent,
@@ -46,32 +46,29 @@ const DEDUPE_WINDOW = 5000; // event keys remembered to drop exact repeats
  * "unauthorized" answer ends the stream for good (reconnecting with wrong keys would only be refused again).
  */
 export class AlpacaStream {
-  private ws: WebSocket | undefined;
-  private stopped = false;
-  private started = false;
-  private attempt = 0;
+  private readonly socket: ReconnectingSocket;
   private listenedBefore = false;
   private lastEventMs: number | undefined;
   private firstListenMs: number | undefined;
   private readonly seen = new Set<string>();
-  private timer: NodeJS.Timeout | undefined;
   private pinger: NodeJS.Timeout | undefined;
-  private ready: { resolve(): void; reject(e: Error): void } | undefined;
   private delivered: Promise<void> = Promise.resolve(); // updates go to onUpdate one at a time, in arrival order
 
   constructor(private readonly o: AlpacaStreamOptions) {
     if (o.since !== undefined && Number.isNaN(Date.parse(o.since))) throw new RangeError(`since must be an ISO timestamp (got '${o.since}')`);
+    this.socket = new ReconnectingSocket({
+      what: 'Alpaca stream', url: o.url, logger: o.logger, reconnectBaseMs: o.reconnectBaseMs, reconnectCapMs: o.reconnectCapMs,
+      attach: (ws) => this.attach(ws),
+      onSocketClosed: () => clearInterval(this.pinger),
+      onStatus: (s) => this.o.onStatus?.(s),
+      clean: (text) => this.clean(text),
+    });
   }
 
   /** Connects; resolves once listening to trade_updates, rejects on unauthorized (AlpacaError 'auth'). While the server
    *  cannot be reached it keeps retrying with backoff and the promise stays pending. */
   start(): Promise<void> {
-    if (this.started) throw new Error('AlpacaStream.start() called twice');
-    this.started = true;
-    return new Promise<void>((resolve, reject) => {
-      this.ready = { resolve, reject };
-      this.connect();
-    });
+    return this.socket.start('AlpacaStream');
   }
 
   /** The broker time of the newest event received (persist it to repair from there after a restart). */
@@ -81,26 +78,11 @@ export class AlpacaStream {
 
   /** Stops for good: no reconnect after this. Resolves when the socket is closed. */
   async close(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
     clearInterval(this.pinger);
-    this.settle(new Error('AlpacaStream closed before it was listening'));
-    const ws = this.ws;
-    if (!ws || ws.readyState === WebSocket.CLOSED) return;
-    await new Promise<void>((resolve) => {
-      const force = setTimeout(() => ws.terminate(), 2000);
-      ws.once('close', () => {
-        clearTimeout(force);
-        resolve();
-      });
-      ws.close(1000, 'client closing');
-    });
+    await this.socket.close('AlpacaStream closed before it was listening');
   }
 
-  private connect(): void {
-    if (this.stopped) return;
-    const ws = new WebSocket(this.o.url);
-    this.ws = ws;
+  private attach(ws: WebSocket): void {
     let alive = true;
     ws.on('open', () => {
       ws.send(JSON.stringify({ action: 'auth', key: this.o.keyId, secret: this.o.secretKey }));
@@ -114,9 +96,6 @@ export class AlpacaStream {
     });
     ws.on('pong', () => (alive = true));
     ws.on('message', (data) => this.onFrame(ws, data));
-    // 'close' always follows 'error'; the reconnect decision is made there.
-    ws.on('error', (e) => this.o.logger.warn({ url: this.o.url }, this.clean(`Alpaca stream error: ${e.message}`)));
-    ws.on('close', (code) => this.onClose(ws, code));
   }
 
   private onFrame(ws: WebSocket, data: RawData): void {
@@ -155,12 +134,11 @@ export class AlpacaStream {
       return;
     }
     // Reconnecting with keys the server refuses would only be refused again, every few seconds, for ever.
-    this.stopped = true;
     clearInterval(this.pinger);
     const err = new AlpacaError('auth', `Alpaca stream authorization failed (${status} on ${action}); not reconnecting. Check ALPACA_KEY_ID / ALPACA_SECRET_KEY and that ALPACA_STREAM_URL is the environment of those keys`);
     this.o.logger.error(err.message);
     this.o.onStatus?.({ status, message: `on ${action}` });
-    this.settle(err);
+    this.socket.giveUp(err);
     ws.close(1000, 'unauthorized');
   }
 
@@ -170,13 +148,12 @@ export class AlpacaStream {
       ws.terminate();
       return;
     }
-    this.attempt = 0; // a confirmed listen is a healthy connection: the next drop starts backoff afresh
     const now = Date.now();
     this.firstListenMs ??= now;
     this.o.onStatus?.({ status: 'listening' });
     const reconnected = this.listenedBefore;
     this.listenedBefore = true;
-    this.settle();
+    this.socket.markReady(); // a confirmed listen is a healthy connection: the next drop starts backoff afresh
     const since = reconnected ? this.lastEventAt() ?? new Date(this.firstListenMs).toISOString() : this.o.since;
     if (since === undefined) return;
     this.o.logger.info({ since, reconnected }, 'Alpaca stream listening; asking the owner to repair the gap');
@@ -212,27 +189,6 @@ export class AlpacaStream {
     this.delivered = this.delivered
       .then(() => this.o.onUpdate(u, ev))
       .catch((e: unknown) => this.o.logger.error({ err: e, clientOrderId: u.clientOrderId, event: u.event, at: u.at }, 'Alpaca stream: onUpdate failed'));
-  }
-
-  private onClose(ws: WebSocket, code: number): void {
-    if (ws !== this.ws) return;
-    clearInterval(this.pinger);
-    if (this.stopped) {
-      this.o.onStatus?.({ status: 'closed' });
-      return;
-    }
-    const delayMs = backoffMs(this.attempt++, this.o.reconnectBaseMs ?? BACKOFF_BASE_MS, this.o.reconnectCapMs ?? BACKOFF_CAP_MS);
-    this.o.logger.warn({ code, attempt: this.attempt, delayMs }, `Alpaca stream closed (code ${code}); reconnecting in ${delayMs} ms`);
-    this.o.onStatus?.({ status: 'reconnecting', message: `in ${delayMs} ms` });
-    this.timer = setTimeout(() => this.connect(), delayMs);
-  }
-
-  private settle(err?: Error): void {
-    const r = this.ready;
-    this.ready = undefined;
-    if (!r) return;
-    if (err) r.reject(err);
-    else r.resolve();
   }
 
   private clean(text: string): string {

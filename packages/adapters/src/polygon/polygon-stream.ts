@@ -2,9 +2,9 @@
 // TBar. A dropped connection is re-opened with backoff (re-auth, re-subscribe); auth_failed or close() end it for good.
 import type { TBar } from '@ai-trader/contracts';
 import type { Logger } from 'pino';
-import { WebSocket, type RawData } from 'ws';
+import type { RawData, WebSocket } from 'ws';
+import { ReconnectingSocket } from '../net/reconnecting-socket.ts';
 import { PolygonError, scrub, snippet } from './polygon-error.ts';
-import { backoffMs, BACKOFF_BASE_MS, BACKOFF_CAP_MS } from './polygon-retry.ts';
 import { toBar, ZPolygonMinuteEvent, ZPolygonStatusEvent } from './polygon-wire.ts';
 
 export interface PolygonStreamStatus {
@@ -33,56 +33,34 @@ export interface PolygonStreamOptions {
  * We subscribe only after auth_success: a subscribe sent earlier is answered "auth_required" (SubscribeEvent enum).
  */
 export class PolygonStream {
-  private ws: WebSocket | undefined;
-  private stopped = false;
-  private started = false;
-  private attempt = 0;
+  private readonly socket: ReconnectingSocket;
   private authed = false;
-  private timer: NodeJS.Timeout | undefined;
-  private ready: { resolve(): void; reject(e: Error): void } | undefined;
 
   constructor(private readonly o: PolygonStreamOptions) {
     if (o.symbols.length === 0) throw new RangeError('PolygonStream needs at least one symbol');
+    this.socket = new ReconnectingSocket({
+      what: 'Polygon stream', url: o.url, logger: o.logger, reconnectBaseMs: o.reconnectBaseMs, reconnectCapMs: o.reconnectCapMs,
+      attach: (ws) => this.attach(ws),
+      onStatus: (s) => this.o.onStatus?.(s),
+      clean: (text) => this.clean(text),
+    });
   }
 
   /** Connects; resolves once the first subscription is confirmed, rejects on auth_failed (PolygonError 'auth').
    *  While the server cannot be reached it keeps retrying (with backoff) and the promise stays pending. */
   start(): Promise<void> {
-    if (this.started) throw new Error('PolygonStream.start() called twice');
-    this.started = true;
-    return new Promise<void>((resolve, reject) => {
-      this.ready = { resolve, reject };
-      this.connect();
-    });
+    return this.socket.start('PolygonStream');
   }
 
   /** Stops for good: no reconnect after this. Resolves when the socket is closed. */
-  async close(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    this.settle(new Error('PolygonStream closed before it was subscribed'));
-    const ws = this.ws;
-    if (!ws || ws.readyState === WebSocket.CLOSED) return;
-    await new Promise<void>((resolve) => {
-      const force = setTimeout(() => ws.terminate(), 2000);
-      ws.once('close', () => {
-        clearTimeout(force);
-        resolve();
-      });
-      ws.close(1000, 'client closing');
-    });
+  close(): Promise<void> {
+    return this.socket.close('PolygonStream closed before it was subscribed');
   }
 
-  private connect(): void {
-    if (this.stopped) return;
+  private attach(ws: WebSocket): void {
     this.authed = false;
-    const ws = new WebSocket(this.o.url);
-    this.ws = ws;
     ws.on('open', () => ws.send(JSON.stringify({ action: 'auth', params: this.o.apiKey })));
     ws.on('message', (data) => this.onFrame(ws, data));
-    // 'close' always follows 'error'; the reconnect decision is made there.
-    ws.on('error', (e) => this.o.logger.warn({ url: this.o.url }, this.clean(`Polygon stream error: ${e.message}`)));
-    ws.on('close', (code) => this.onClose(ws, code));
   }
 
   private onFrame(ws: WebSocket, data: RawData): void {
@@ -128,37 +106,15 @@ export class PolygonStream {
       this.o.logger.info({ symbols: this.o.symbols }, 'Polygon stream authenticated; subscribing');
     } else if (status === 'auth_failed') {
       // Reconnecting with a bad key would only be refused again, every few seconds, for ever.
-      this.stopped = true;
       const err = new PolygonError('auth', `Polygon stream authentication failed (${msg ?? 'no message'}); not reconnecting. Check POLYGON_API_KEY and that its plan includes stocks WebSocket data`);
       this.o.logger.error(err.message);
-      this.settle(err);
+      this.socket.giveUp(err);
       ws.close(1000, 'auth failed');
     } else if (status === 'success' && this.authed) {
-      this.attempt = 0; // a confirmed subscription is a healthy connection: the next drop starts backoff afresh
-      this.settle();
+      this.socket.markReady(); // a confirmed subscription is a healthy connection: the next drop starts backoff afresh
     } else if (['auth_timeout', 'auth_required', 'error', 'max_connections', 'force_disconnect', 'slow_consumer'].includes(status)) {
       this.o.logger.warn({ status }, this.clean(`Polygon stream status ${status}: ${msg ?? ''}`));
     }
-  }
-
-  private onClose(ws: WebSocket, code: number): void {
-    if (ws !== this.ws) return;
-    if (this.stopped) {
-      this.o.onStatus?.({ status: 'closed' });
-      return;
-    }
-    const delayMs = backoffMs(this.attempt++, this.o.reconnectBaseMs ?? BACKOFF_BASE_MS, this.o.reconnectCapMs ?? BACKOFF_CAP_MS);
-    this.o.logger.warn({ code, attempt: this.attempt, delayMs }, `Polygon stream closed (code ${code}); reconnecting in ${delayMs} ms`);
-    this.o.onStatus?.({ status: 'reconnecting', message: `in ${delayMs} ms` });
-    this.timer = setTimeout(() => this.connect(), delayMs);
-  }
-
-  private settle(err?: Error): void {
-    const r = this.ready;
-    this.ready = undefined;
-    if (!r) return;
-    if (err) r.reject(err);
-    else r.resolve();
   }
 
   private clean(text: string): string {
