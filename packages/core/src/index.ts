@@ -2,6 +2,7 @@ export * from './ports.ts';
 export * from './infra/logger.ts';
 export * from './infra/redis.ts';
 export * from './infra/events.ts';
+export * from './infra/secret-box.ts';
 export * from './infra/queues.ts';
 export * from './use-cases/trading-state.ts';
 export * from './use-cases/ingest-bar.ts';

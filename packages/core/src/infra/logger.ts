@@ -8,8 +8,9 @@ export * from './log-store.ts';
 const REDACT = [
   'password', '*.password', 'secret', '*.secret', 'token', '*.token', 'apiKey', '*.apiKey',
   'authorization', '*.authorization', 'headers.authorization', 'headers.cookie', '*.headers.cookie',
-  'SESSION_SECRET', 'ALPACA_SECRET_KEY', 'ALPACA_KEY_ID', 'POLYGON_API_KEY', 'DEMO_ADMIN_PASSWORD',
-  '*.SESSION_SECRET', '*.ALPACA_SECRET_KEY', '*.ALPACA_KEY_ID', '*.POLYGON_API_KEY', '*.DEMO_ADMIN_PASSWORD',
+  'secretKey', '*.secretKey', 'credentials', '*.credentials',
+  'SESSION_SECRET', 'ALPACA_SECRET_KEY', 'ALPACA_KEY_ID', 'POLYGON_API_KEY', 'DEMO_ADMIN_PASSWORD', 'KEYS_ENCRYPTION_KEYS',
+  '*.SESSION_SECRET', '*.ALPACA_SECRET_KEY', '*.ALPACA_KEY_ID', '*.POLYGON_API_KEY', '*.DEMO_ADMIN_PASSWORD', '*.KEYS_ENCRYPTION_KEYS',
 ];
 
 /**
