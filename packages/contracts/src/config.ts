@@ -17,6 +17,34 @@ const url = (schemes: string[]) =>
     }
   }, `must be a ${schemes.join(' or ')} URL`);
 
+const KEY_ID = /^[A-Za-z0-9_-]{1,32}$/;
+const BASE64 = /^(?:[A-Za-z0-9+/]+={0,2}|[A-Za-z0-9_-]+)$/;
+
+/** The length in bytes of a base64 (or base64url) text without decoding it (this module also runs in browsers). */
+const base64Bytes = (b64: string) => Math.floor((b64.replace(/=+$/, '').length * 3) / 4);
+
+/**
+ * KEYS_ENCRYPTION_KEYS as entries `{ id, base64 }`, or the first problem — naming the entry by its position (and id
+ * once that is known to be one), never quoting key material.
+ */
+export function parseEncryptionKeys(text: string): { keys: Array<{ id: string; base64: string }> } | { error: string } {
+  const keys: Array<{ id: string; base64: string }> = [];
+  const entries = text.split(',').map((e) => e.trim());
+  for (const [i, entry] of entries.entries()) {
+    const n = `entry ${i + 1} of ${entries.length}`;
+    const colon = entry.indexOf(':');
+    if (colon < 0) return { error: `${n} must be id:base64-of-32-bytes (no ':' in it)` };
+    const id = entry.slice(0, colon);
+    const b64 = entry.slice(colon + 1);
+    if (!KEY_ID.test(id)) return { error: `${n}: its id must be 1–32 letters, digits, _ or -` };
+    if (keys.some((k) => k.id === id)) return { error: `${n}: id '${id}' is used twice` };
+    if (!BASE64.test(b64)) return { error: `${n} (id '${id}'): the key must be base64 (e.g. from openssl rand -base64 32)` };
+    if (base64Bytes(b64) !== 32) return { error: `${n} (id '${id}'): the key must be 32 bytes, it is ${base64Bytes(b64)} (e.g. from openssl rand -base64 32)` };
+    keys.push({ id, base64: b64 });
+  }
+  return { keys };
+}
+
 export const ZConfig = z
   .object({
     NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -51,6 +79,13 @@ export const ZConfig = z
     ALPACA_BASE_URL: url(['http', 'https']).default('https://paper-api.alpaca.markets'),
     ALPACA_STREAM_URL: url(['ws', 'wss']).default('wss://paper-api.alpaca.markets/stream'),
     POLYGON_API_KEY: z.string().min(1).optional(),
+    /** Encryption keys of the provider API keys stored in the database (`ai-trader keys`): `id:base64-of-32-bytes`,
+     *  comma-separated. Keep an old entry while rows sealed with it remain; KEYS_ENCRYPTION_KEY_ID seals new ones. */
+    KEYS_ENCRYPTION_KEYS: z.string().superRefine((s, ctx) => {
+      const r = parseEncryptionKeys(s);
+      if ('error' in r) ctx.addIssue({ code: 'custom', message: r.error });
+    }).optional(),
+    KEYS_ENCRYPTION_KEY_ID: z.string().regex(KEY_ID, 'must be an id of KEYS_ENCRYPTION_KEYS (letters, digits, _ or -)').optional(),
     POLYGON_BASE_URL: url(['http', 'https']).default('https://api.polygon.io'),
     POLYGON_STREAM_URL: url(['ws', 'wss']).default('wss://socket.polygon.io/stocks'),
     // Shared by every process through Redis (the provider counts per key, not per process).
@@ -140,11 +175,25 @@ export const ZConfig = z
     DEMO_ADMIN_PASSWORD: z.string().min(12, 'must be at least 12 characters').optional(),
   })
   .superRefine((c, ctx) => {
-    if (c.BROKER === 'alpaca')
+    // With an encryption key the provider keys may be stored (ai-trader keys add): the runtime then says, at first
+    // use, if neither a stored active key nor these variables exist. Without one, they are the only source.
+    const stored = c.KEYS_ENCRYPTION_KEYS !== undefined;
+    const orStore = ' (or store keys: set KEYS_ENCRYPTION_KEYS and run ai-trader keys add)';
+    if (c.BROKER === 'alpaca' && !stored)
       for (const k of ['ALPACA_KEY_ID', 'ALPACA_SECRET_KEY'] as const)
-        if (!c[k]) ctx.addIssue({ code: 'custom', path: [k], message: 'is required when BROKER=alpaca' });
-    if (c.FEED === 'polygon' && !c.POLYGON_API_KEY)
-      ctx.addIssue({ code: 'custom', path: ['POLYGON_API_KEY'], message: 'is required when FEED=polygon' });
+        if (!c[k]) ctx.addIssue({ code: 'custom', path: [k], message: `is required when BROKER=alpaca${orStore}` });
+    if ((c.ALPACA_KEY_ID === undefined) !== (c.ALPACA_SECRET_KEY === undefined)) {
+      const [missing, other] = c.ALPACA_KEY_ID === undefined ? ['ALPACA_KEY_ID', 'ALPACA_SECRET_KEY'] : ['ALPACA_SECRET_KEY', 'ALPACA_KEY_ID'];
+      ctx.addIssue({ code: 'custom', path: [missing], message: `is required with ${other} (they are one key pair)` });
+    }
+    if (c.FEED === 'polygon' && !c.POLYGON_API_KEY && !stored)
+      ctx.addIssue({ code: 'custom', path: ['POLYGON_API_KEY'], message: `is required when FEED=polygon${orStore}` });
+    if (c.KEYS_ENCRYPTION_KEY_ID !== undefined) {
+      const r = stored ? parseEncryptionKeys(c.KEYS_ENCRYPTION_KEYS!) : null;
+      if (!r) ctx.addIssue({ code: 'custom', path: ['KEYS_ENCRYPTION_KEY_ID'], message: 'is set but KEYS_ENCRYPTION_KEYS is not' });
+      else if ('keys' in r && !r.keys.some((k) => k.id === c.KEYS_ENCRYPTION_KEY_ID))
+        ctx.addIssue({ code: 'custom', path: ['KEYS_ENCRYPTION_KEY_ID'], message: `names no entry of KEYS_ENCRYPTION_KEYS (its ids: ${r.keys.map((k) => k.id).join(', ')})` });
+    }
   });
 
 export type TConfig = z.infer<typeof ZConfig>;
@@ -156,7 +205,7 @@ export class ConfigError extends Error {
   }
 }
 
-const SECRET_KEYS = new Set(['SESSION_SECRET', 'ALPACA_KEY_ID', 'ALPACA_SECRET_KEY', 'POLYGON_API_KEY', 'DEMO_ADMIN_PASSWORD']);
+const SECRET_KEYS = new Set(['SESSION_SECRET', 'ALPACA_KEY_ID', 'ALPACA_SECRET_KEY', 'POLYGON_API_KEY', 'DEMO_ADMIN_PASSWORD', 'KEYS_ENCRYPTION_KEYS', 'KEYS_ENCRYPTION_KEY_ID']);
 
 /** Parses the environment; throws ConfigError naming the first bad variable. Empty strings count as unset. */
 export function parseConfig(env: Record<string, string | undefined>): TConfig {
