@@ -11,6 +11,7 @@ import { scannerRouter } from './routers/scanner.ts';
 import { positionsRouter } from './routers/positions.ts';
 import { ordersRouter } from './routers/orders.ts';
 import { logsRouter } from './routers/logs.ts';
+import { approvalsRouter, settingsRouter, usersRouter } from './routers/admin.ts';
 import { router, viewerProcedure } from './trpc.ts';
 
 export const appRouter = router({
@@ -27,5 +28,8 @@ export const appRouter = router({
   positions: positionsRouter,
   orders: ordersRouter,
   logs: logsRouter,
+  users: usersRouter,
+  settings: settingsRouter,
+  approvals: approvalsRouter,
 });
 export type AppRouter = typeof appRouter;

@@ -6,7 +6,10 @@ import type { TActor } from '@ai-trader/contracts';
 import { dec, decStr, toEt } from '@ai-trader/domain';
 import { LiveHub } from './live-hub.ts';
 import { appRouter } from './root.ts';
+import { hashPassword } from 'better-auth/crypto';
 import { createAuth, upsertPasswordUser } from './auth.ts';
+
+const ADMIN_PASSWORD = 'admin-password-for-tests';
 
 describe('tRPC procedures', () => {
   let rt: TestRuntime;
@@ -19,6 +22,9 @@ describe('tRPC procedures', () => {
   beforeAll(async () => {
     rt = await createTestRuntime('api');
     live = new LiveHub(rt.config.REDIS_URL, rt.config.REDIS_PREFIX);
+    // The admin exists with a password (resume asks for it again); made in SQL so no audit row is written.
+    await rt.deps.prisma.user.create({ data: { id: admin.id, email: admin.email, name: 'Admin', role: 'admin', emailVerified: true } });
+    await rt.deps.prisma.account.create({ data: { id: 'acc-a1', userId: admin.id, accountId: admin.id, providerId: 'credential', password: await hashPassword(ADMIN_PASSWORD) } });
   });
   afterAll(async () => {
     await live?.close();
@@ -28,7 +34,7 @@ describe('tRPC procedures', () => {
   it('refuses anonymous callers and enforces roles', async () => {
     await expect(caller(null).overview.get()).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
     await expect(caller(viewer).trading.halt({ reason: 'viewer tries' })).rejects.toMatchObject({ code: 'FORBIDDEN' });
-    await expect(caller(trader).trading.resume({ reason: 'trader tries' })).rejects.toMatchObject({ code: 'FORBIDDEN', message: 'needs the admin role (you are trader)' });
+    await expect(caller(trader).trading.resume({ reason: 'trader tries', password: 'x' })).rejects.toMatchObject({ code: 'FORBIDDEN', message: 'needs the admin role (you are trader)' });
     expect((await caller(viewer).overview.get()).tradingState.state).toBe('ACTIVE');
   });
 
@@ -42,7 +48,7 @@ describe('tRPC procedures', () => {
     const r = await caller(trader).trading.halt({ reason: 'desk says stop' });
     expect(r).toEqual({ state: 'HALTED', changed: true, canceledOrders: [], stillOpen: [] });
     expect((await caller(viewer).overview.get()).tradingState).toMatchObject({ state: 'HALTED', changedBy: 'trader@example.com', reason: 'desk says stop' });
-    await caller(admin).trading.resume({ reason: 'all clear' });
+    await caller(admin).trading.resume({ reason: 'all clear', password: ADMIN_PASSWORD });
     const audit = await caller(viewer).audit.list({ limit: 10 });
     expect(audit.map((a) => [a.action, a.actorEmail, a.reason])).toEqual([
       ['trading.resume', 'admin@example.com', 'all clear'],
@@ -63,7 +69,7 @@ describe('tRPC procedures', () => {
     await caller(trader).trading.halt({ reason: 'now stop everything' });
     await expect(caller(trader).trading.stopEntries({ reason: 'would loosen' })).rejects.toMatchObject({ code: 'FORBIDDEN', message: expect.stringContaining('HALTED') });
     expect((await caller(viewer).overview.get()).tradingState.state).toBe('HALTED');
-    await caller(admin).trading.resume({ reason: 'back to normal' });
+    await caller(admin).trading.resume({ reason: 'back to normal', password: ADMIN_PASSWORD });
   });
 
   it('overview: day P&L from the first snapshot of the day, exposure, the equity curve with drawdown, health and freshness', async () => {
@@ -82,7 +88,7 @@ describe('tRPC procedures', () => {
   });
 
   it('signs in the seeded user through better-auth and never stores the password in clear', async () => {
-    const auth = createAuth({ prisma: rt.deps.prisma, secret: 'x'.repeat(40), baseURL: 'http://localhost:3000' });
+    const auth = createAuth({ prisma: rt.deps.prisma, secret: 'x'.repeat(40), limits: rt.config, baseURL: 'http://localhost:3000' });
     await upsertPasswordUser(rt.deps.prisma, { email: 'Ops@Example.com', name: 'Ops', password: 'correct-horse-battery', role: 'trader' });
     const ok = await auth.api.signInEmail({ body: { email: 'ops@example.com', password: 'correct-horse-battery' }, asResponse: true });
     expect(ok.status).toBe(200);

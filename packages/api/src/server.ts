@@ -22,7 +22,7 @@ export function getConsoleServer(env: Record<string, string | undefined> = proce
   if (!config.SESSION_SECRET) throw new Error('Invalid configuration: SESSION_SECRET is required by the console (at least 32 characters; npm start creates one in .run/)');
   const runtime = createRuntime(config, { name: 'console' });
   const baseURL = config.PUBLIC_URL ?? `http://localhost:${config.PORT}`;
-  const auth = createAuth({ prisma: runtime.deps.prisma, secret: config.SESSION_SECRET, baseURL, trustedOrigins: [baseURL, `http://127.0.0.1:${config.PORT}`, `http://localhost:${config.PORT}`] });
+  const auth = createAuth({ prisma: runtime.deps.prisma, secret: config.SESSION_SECRET, limits: config, baseURL, trustedOrigins: [baseURL, `http://127.0.0.1:${config.PORT}`, `http://localhost:${config.PORT}`] });
   const live = new LiveHub(config.REDIS_URL, config.REDIS_PREFIX);
   const ready = bootstrapBooks(runtime.deps);
   g.__aiTraderConsole = { config, runtime, auth, live, ready };

@@ -13,7 +13,12 @@ export interface Context {
   actor: TActor | null;
 }
 
-const t = initTRPC.context<Context>().create({
+/** Every procedure declares the least role that may call it (the role matrix test reads this). */
+export interface Meta {
+  role: TRole;
+}
+
+const t = initTRPC.context<Context>().meta<Meta>().create({
   transformer: superjson,
   sse: { ping: { enabled: true, intervalMs: 15_000 }, client: { reconnectAfterInactivityMs: 40_000 } },
   errorFormatter({ shape, error }) {
@@ -24,7 +29,6 @@ const t = initTRPC.context<Context>().create({
 });
 
 export const router = t.router;
-export const publicProcedure = t.procedure;
 
 const RANK: Record<TRole, number> = { viewer: 0, trader: 1, admin: 2 };
 
@@ -36,7 +40,7 @@ const mapErrors = t.middleware(async ({ next }) => {
 });
 
 export const roleProcedure = (min: TRole) =>
-  t.procedure.use(mapErrors).use(({ ctx, next }) => {
+  t.procedure.meta({ role: min }).use(mapErrors).use(({ ctx, next }) => {
     if (!ctx.actor) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'sign in first' });
     if (RANK[ctx.actor.role] < RANK[min]) throw new TRPCError({ code: 'FORBIDDEN', message: `needs the ${min} role (you are ${ctx.actor.role})` });
     return next({ ctx: { ...ctx, actor: ctx.actor } });

@@ -7,6 +7,11 @@ import { useState, type ReactNode } from 'react';
 import superjson from 'superjson';
 import { TRPCProvider } from '@/lib/trpc';
 
+/** The session's CSRF token, from the meta tag the console layout renders (none on the sign-in page). */
+function csrfToken(): string {
+  return document.querySelector('meta[name="csrf-token"]')?.getAttribute('content') ?? '';
+}
+
 export function Providers({ children }: { children: ReactNode }) {
   const [queryClient] = useState(() => new QueryClient({ defaultOptions: { queries: { staleTime: 5_000, refetchOnWindowFocus: false } } }));
   const [trpcClient] = useState(() =>
@@ -15,7 +20,7 @@ export function Providers({ children }: { children: ReactNode }) {
         splitLink({
           condition: (op) => op.type === 'subscription',
           true: httpSubscriptionLink({ url: '/api/trpc', transformer: superjson }),
-          false: httpBatchLink({ url: '/api/trpc', transformer: superjson }),
+          false: httpBatchLink({ url: '/api/trpc', transformer: superjson, headers: () => ({ 'x-csrf-token': csrfToken() }) }),
         }),
       ],
     }),

@@ -1,8 +1,10 @@
 'use client';
-// Stop entries and HALT (trader+), RESUME (admin), each behind a confirmation that asks for a reason.
+// Stop entries and HALT (trader+), RESUME (admin, password again; a second admin approves under the two-person
+// policy), each behind a confirmation that asks for a reason.
 import type { TRole, TTradingState } from '@ai-trader/contracts';
 import { useMutation } from '@tanstack/react-query';
 import { useRef, useState } from 'react';
+import { time } from '@/lib/format';
 import { useTRPC } from '@/lib/trpc';
 
 type Action = 'halt' | 'resume' | 'stop';
@@ -20,11 +22,17 @@ export function HaltControls({ state, role }: { state: TTradingState; role: TRol
   const dialog = useRef<HTMLDialogElement>(null);
   const [action, setAction] = useState<Action>('halt');
   const [reason, setReason] = useState('');
+  const [password, setPassword] = useState('');
   const [result, setResult] = useState<string | null>(null);
   const halt = useMutation(trpc.trading.halt.mutationOptions({
     onSuccess: (r) => setResult(`HALTED. Cancelled ${r.canceledOrders.length} open order(s); ${r.stillOpen.length === 0 ? 'the broker reports no open orders.' : `still open at the broker: ${r.stillOpen.join(', ')}`}`),
   }));
-  const resume = useMutation(trpc.trading.resume.mutationOptions({ onSuccess: () => setResult('Trading resumed (ACTIVE).') }));
+  const resume = useMutation(trpc.trading.resume.mutationOptions({
+    onSuccess: (r) =>
+      setResult(r.pendingApproval
+        ? `Resume requested: a second admin must approve it on the Admin page (expires ${time(r.pendingApproval.expiresAt.toISOString())}).`
+        : 'Trading resumed (ACTIVE).'),
+  }));
   const stop = useMutation(trpc.trading.stopEntries.mutationOptions({ onSuccess: () => setResult('Entries stopped (REDUCING): exits only.') }));
   const pending = halt.isPending || resume.isPending || stop.isPending;
   const error = halt.error ?? resume.error ?? stop.error;
@@ -32,12 +40,14 @@ export function HaltControls({ state, role }: { state: TTradingState; role: TRol
   const open = (a: Action) => {
     setAction(a);
     setReason('');
+    setPassword('');
     setResult(null);
     dialog.current?.showModal();
   };
   const confirm = () => {
-    const m = action === 'halt' ? halt : action === 'stop' ? stop : resume;
-    m.mutate({ reason }, { onSettled: () => dialog.current?.close() });
+    const done = { onSettled: () => dialog.current?.close() };
+    if (action === 'resume') resume.mutate({ reason, password }, done);
+    else (action === 'halt' ? halt : stop).mutate({ reason }, done);
   };
 
   return (
@@ -55,9 +65,15 @@ export function HaltControls({ state, role }: { state: TTradingState; role: TRol
             Reason (kept in the audit log)
             <textarea name="reason" value={reason} onChange={(e) => setReason(e.target.value)} minLength={3} required autoFocus />
           </label>
+          {action === 'resume' && (
+            <label>
+              Your password (resuming needs it again)
+              <input type="password" name="password" autoComplete="current-password" value={password} onChange={(e) => setPassword(e.target.value)} required />
+            </label>
+          )}
           <div className="row">
             <button type="button" onClick={() => dialog.current?.close()}>Cancel</button>
-            <button type="submit" className={action === 'halt' ? 'danger' : action === 'stop' ? 'warn' : ''} disabled={pending || reason.trim().length < 3}>
+            <button type="submit" className={action === 'halt' ? 'danger' : action === 'stop' ? 'warn' : ''} disabled={pending || reason.trim().length < 3 || (action === 'resume' && !password)}>
               {TITLE[action]}
             </button>
           </div>

@@ -100,7 +100,7 @@ describe('audit router and auth events', () => {
 
   it('audits sign-in, failed sign-in and sign-out through better-auth, and account changes, never the password', async () => {
     const password = 'correct-horse-battery-staple';
-    const auth = createAuth({ prisma: rt.deps.prisma, secret: 'x'.repeat(40), baseURL: 'http://localhost:3000' });
+    const auth = createAuth({ prisma: rt.deps.prisma, secret: 'x'.repeat(40), limits: rt.config, baseURL: 'http://localhost:3000' });
     const { id } = await upsertPasswordUser(rt.deps.prisma, { email: 'Trader@Example.com', name: 'T', password, role: 'trader' });
     await upsertPasswordUser(rt.deps.prisma, { email: 'trader@example.com', name: 'T', password, role: 'admin' }, { id: 'a1', email: 'admin@example.com' });
     const headers = { 'user-agent': 'vitest', 'x-forwarded-for': '203.0.113.7, 10.0.0.1' };

@@ -2,6 +2,8 @@ import { ZHaltRequest, ZHaltResult, ZOrderSide, ZResumeRequest, ZSymbol } from '
 import { getTradingState, haltTrading, lastReconciliation, resumeTrading, stopEntries, whatIfOrder } from '@ai-trader/core';
 import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
+import { requirePassword, ZReauth } from '../account-security.ts';
+import { getSettings, requestApproval } from '../approvals.ts';
 import { adminProcedure, router, traderProcedure, viewerProcedure } from '../trpc.ts';
 
 const amount = z.string().regex(/^\d+(\.\d+)?$/, 'must be an amount like 123.45');
@@ -16,7 +18,16 @@ export const tradingRouter = router({
     yield await getTradingState(ctx.deps.prisma);
     for await (const kinds of ctx.live.changes(aborted)) if (kinds.has('trading-state')) yield await getTradingState(ctx.deps.prisma);
   }),
-  resume: adminProcedure.input(ZResumeRequest).mutation(({ ctx, input }) => resumeTrading(ctx.deps, { actor: ctx.actor, reason: input.reason })),
+  /** Admin, with the password again; under the two-person policy this only asks, and a second admin approves. */
+  resume: adminProcedure.input(ZResumeRequest.merge(ZReauth)).mutation(async ({ ctx, input }) => {
+    await requirePassword(ctx.deps, ctx.actor, input.password, 'trading.resume');
+    if ((await getSettings(ctx.deps.prisma)).twoPersonApproval) {
+      const a = await requestApproval(ctx.deps.prisma, { action: 'trading.resume', payload: {}, reason: input.reason, actor: ctx.actor });
+      await ctx.deps.events.publish('audit');
+      return { pendingApproval: a };
+    }
+    return { ...(await resumeTrading(ctx.deps, { actor: ctx.actor, reason: input.reason })), pendingApproval: null };
+  }),
   /** The last reconciliation pass with the broker (drift, repairs) and the last drift it found; null before the first. */
   reconciliation: viewerProcedure.query(({ ctx }) => lastReconciliation(ctx.deps)),
   /** Would this order pass risk now, and if not why (reads only). */

@@ -1,0 +1,63 @@
+// The console's tRPC endpoint as a plain fetch handler (the Next route only calls it): every POST (mutations) must
+// come from our own origin AND carry the session's CSRF token in x-csrf-token (the console layout hands it to the
+// page in a meta tag); a live stream (SSE) ends as soon as its session does — sign-out, sign-out everywhere,
+// expiry, account disabled — checked every STREAM_SESSION_CHECK_MS.
+import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
+import { csrfTokenValid, sessionAlive, sessionFromHeaders } from './auth.ts';
+import { appRouter } from './root.ts';
+import type { ConsoleServer } from './server.ts';
+
+export const STREAM_SESSION_CHECK_MS = 30_000;
+
+function sameOrigin(req: Request): boolean {
+  const origin = req.headers.get('origin');
+  if (!origin) return false;
+  const host = req.headers.get('x-forwarded-host') ?? req.headers.get('host') ?? new URL(req.url).host;
+  try {
+    return new URL(origin).host === host;
+  } catch {
+    return false;
+  }
+}
+
+/** A copy of the request whose signal also aborts when `alive()` says the session ended. */
+function boundToSession(req: Request, alive: () => Promise<boolean>, everyMs: number): Request {
+  const ac = new AbortController();
+  const timer = setInterval(() => {
+    alive().then(
+      (ok) => ok || ac.abort(new Error('session ended')),
+      () => undefined, // a failed check (database blip) is not a reason to cut the stream; the next one decides
+    );
+  }, everyMs);
+  ac.signal.addEventListener('abort', () => clearInterval(timer), { once: true });
+  if (req.signal.aborted) ac.abort();
+  else req.signal.addEventListener('abort', () => ac.abort(), { once: true });
+  return new Request(req, { signal: ac.signal });
+}
+
+export async function handleTrpcRequest(
+  server: Pick<ConsoleServer, 'config' | 'runtime' | 'auth' | 'live'>,
+  req: Request,
+  opts: { streamSessionCheckMs?: number } = {},
+): Promise<Response> {
+  const signedIn = await sessionFromHeaders(server.auth, req.headers);
+  if (req.method === 'POST') {
+    if (!sameOrigin(req)) return Response.json({ error: 'cross-origin request refused' }, { status: 403 });
+    if (signedIn && !csrfTokenValid(server.auth.ours.secret, signedIn.sessionId, req.headers.get('x-csrf-token')))
+      return Response.json({ error: 'CSRF token missing or invalid: reload the page' }, { status: 403 });
+  }
+  const isStream = req.method === 'GET' && (req.headers.get('accept') ?? '').includes('text/event-stream');
+  const request =
+    signedIn && isStream
+      ? boundToSession(req, () => sessionAlive(server.runtime.deps.prisma, signedIn.sessionId, server.config), opts.streamSessionCheckMs ?? STREAM_SESSION_CHECK_MS)
+      : req;
+  return fetchRequestHandler({
+    endpoint: '/api/trpc',
+    req: request,
+    router: appRouter,
+    createContext: () => ({ deps: server.runtime.deps, live: server.live, actor: signedIn?.actor ?? null }),
+    onError: ({ error, path }) => {
+      if (error.code === 'INTERNAL_SERVER_ERROR') server.runtime.deps.logger.error({ path, err: error.cause?.message ?? error.message }, 'tRPC error');
+    },
+  });
+}
