@@ -5,13 +5,15 @@ import type { TDenyReason, TExits, TJobPayload, TOrderSide, TTimeframe, TTrading
 import { checkPreTrade, dec, decStr, exitLevels, inRegularSession, TIMEFRAME_MINUTES, ZERO, type PreTradeDecision, type PreTradeInput } from '@ai-trader/domain';
 import { withTransaction, type PgClient } from '@ai-trader/db';
 import { UnrecoverableError } from 'bullmq';
+import type Decimal from 'decimal.js';
 import { latestCloses } from '../infra/latest-bars.ts';
 import type { Deps } from '../ports.ts';
 import { isSymbolStale } from './freshness.ts';
 
 /** Orders still working, one row each: approved intents not yet sent, and sent orders with an unfilled
- *  remainder. Two indexed halves (intents by status, orders by status) instead of one OR over a join. */
-const WORKING = `
+ *  remainder. Two indexed halves (intents by status, orders by status) instead of one OR over a join.
+ *  The Risk page (risk-view.ts) counts usage from the same rows. */
+export const WORKING_ORDERS = `
   SELECT i.id, i.symbol, i.side::text AS side, i.qty AS rem, i."refPrice" AS px, i."riskDecisionId", i."exitReason"
     FROM order_intents i
    WHERE i.status = 'PENDING' AND NOT EXISTS (SELECT 1 FROM orders o WHERE o."intentId" = i.id)
@@ -22,7 +24,7 @@ const WORKING = `
 
 /** Every fact from Postgres in one round trip ($1 symbol, $2 start of the order-rate minute, $3 strategy or null). */
 const FACTS = `
-  WITH working AS (${WORKING})
+  WITH working AS (${WORKING_ORDERS})
   SELECT (SELECT state::text FROM trading_state WHERE id = 1) AS state,
          (SELECT cash::text FROM portfolio_account WHERE id = 1) AS cash,
          (SELECT count(*) FROM order_intents WHERE "createdAt" >= $2)::int AS recent,
@@ -58,6 +60,18 @@ export interface OrderQuestion {
   targetNotional?: string | null; // the strategy's sizing; else ORDER_NOTIONAL
 }
 
+/** Gross and net exposure as risk counts them: every position at its last price (its average cost while no bar is
+ *  known), plus the working entries at their reference price (`buyNotional`, summed over WORKING_ORDERS). */
+export function riskExposure(positions: readonly { symbol: string; qty: string; avgCost: string }[], last: ReadonlyMap<string, string>, buyNotional: Decimal): { gross: Decimal; net: Decimal } {
+  let gross = ZERO, net = ZERO;
+  for (const p of positions) {
+    const v = dec(p.qty).times(last.get(p.symbol) ?? p.avgCost);
+    gross = gross.plus(v.abs());
+    net = net.plus(v);
+  }
+  return { gross: gross.plus(buyNotional), net: net.plus(buyNotional) };
+}
+
 /** Every fact the pre-trade checks need: Postgres in the caller's transaction (one query), Redis and the broker beside it. */
 async function gather(deps: Pick<Deps, 'config' | 'redis' | 'pool' | 'clock' | 'broker'>, client: PgClient, q: OrderQuestion): Promise<PreTradeInput> {
   const c = deps.config;
@@ -74,16 +88,7 @@ async function gather(deps: Pick<Deps, 'config' | 'redis' | 'pool' | 'clock' | '
     deps.broker.marketClock ? deps.broker.marketClock() : null,
     deps.broker.isTradable ? deps.broker.isTradable(q.symbol) : true,
   ]);
-  // Exposure: every position at its last price plus working entries at their reference price.
-  let gross = ZERO, net = ZERO;
-  for (const p of f.positions) {
-    const v = dec(p.qty).times(last.get(p.symbol) ?? p.avgCost);
-    gross = gross.plus(v.abs());
-    net = net.plus(v);
-  }
   const buyNotional = dec(f.buyNotional);
-  gross = gross.plus(buyNotional);
-  net = net.plus(buyNotional);
   const held = dec(f.positions.find((p) => p.symbol === q.symbol)?.qty ?? '0');
   const lastPx = last.get(q.symbol);
   return {
@@ -94,7 +99,7 @@ async function gather(deps: Pick<Deps, 'config' | 'redis' | 'pool' | 'clock' | '
     buyingPower: dec(f.cash).minus(buyNotional),
     dataStale: stale,
     lastPrice: lastPx ? dec(lastPx) : null,
-    exposure: { gross, net },
+    exposure: riskExposure(f.positions, last, buyNotional),
     openOrders: f.openOrders,
     ordersLastMinute: f.recent,
     duplicate: f.duplicates > 0,

@@ -2,31 +2,21 @@
 // circuit breakers with the values they judge and their trips, the last reconciliation, and a what-if that
 // judges the session at the simulated market's time when the market is a replay.
 import type { TAlertView, TBreakerName, TBreakerView, TGaugeUnit, TLimitGauge, TRiskView, TTradingState, TWhatIfAnswer, TWhatIfInput } from '@ai-trader/contracts';
-import { dec, decStr, regularSession, toEt, ZERO } from '@ai-trader/domain';
+import { dec, decStr, toEt, ZERO } from '@ai-trader/domain';
 import type Decimal from 'decimal.js';
 import { latestCloses } from '../infra/latest-bars.ts';
-import { keys } from '../infra/redis.ts';
 import type { Deps } from '../ports.ts';
 import { listAlerts } from './alerts.ts';
-import { BREAKER_ACTOR } from './breakers.ts';
-import { whatIfOrder } from './check-risk.ts';
-import { readFreshness } from './freshness.ts';
-import { expectedFeedSymbols } from './monitor-freshness.ts';
+import { BREAKER_ACTOR, brokerRecord, drawdownFromPeak, feedSilence } from './breakers.ts';
+import { riskExposure, whatIfOrder, WORKING_ORDERS } from './check-risk.ts';
 import { lastReconciliation } from './reconcile.ts';
 import { getTradingState } from './trading-state.ts';
 
 type RiskViewDeps = Pick<Deps, 'prisma' | 'pool' | 'redis' | 'config' | 'clock'>;
 
-/** Working orders as check-risk.ts counts them: approved intents not yet sent, and sent orders with a remainder. */
+/** Usage of the limits, counted over the working orders exactly as a risk decision counts them. */
 const USAGE = `
-  WITH working AS (
-    SELECT i.symbol, i.side::text AS side, i.qty AS rem, i."refPrice" AS px
-      FROM order_intents i
-     WHERE i.status = 'PENDING' AND NOT EXISTS (SELECT 1 FROM orders o WHERE o."intentId" = i.id)
-    UNION ALL
-    SELECT i.symbol, i.side::text, o.qty - o."filledQty", i."refPrice"
-      FROM orders o JOIN order_intents i ON i.id = o."intentId"
-     WHERE o.status IN ('pending_new', 'new', 'partially_filled'))
+  WITH working AS (${WORKING_ORDERS})
   SELECT (SELECT cash::text FROM portfolio_account WHERE id = 1) AS cash,
          (SELECT count(*) FROM order_intents WHERE "createdAt" >= $1)::int AS recent,
          (SELECT count(*) FROM working)::int AS "openOrders",
@@ -57,15 +47,11 @@ export async function getRiskView(deps: RiskViewDeps): Promise<TRiskView> {
   const c = deps.config;
   const now = deps.clock.now();
   const today = toEt(now).date;
-  const windowStart = new Date(now.getTime() - c.RISK_ERROR_RATE_WINDOW_MIN * 60_000);
-  const [tradingState, usage, snapshots, recentOrders, ordersInWindow, rejectedInWindow, failedInWindow, trips, audit, reconciliation, intents, feed] = await Promise.all([
+  const [tradingState, usage, snapshots, broker, trips, audit, reconciliation, intents, feed] = await Promise.all([
     getTradingState(deps.prisma),
     deps.pool.query<UsageRow>(USAGE, [new Date(now.getTime() - 60_000)]).then((r) => r.rows[0]!),
     deps.prisma.equitySnapshot.findMany({ orderBy: { id: 'desc' }, take: SERIES_POINTS }),
-    deps.prisma.order.findMany({ orderBy: { createdAt: 'desc' }, take: c.RISK_MAX_CONSECUTIVE_REJECTS, select: { status: true } }),
-    deps.prisma.order.count({ where: { createdAt: { gte: windowStart } } }),
-    deps.prisma.order.count({ where: { createdAt: { gte: windowStart }, status: 'rejected' } }),
-    deps.prisma.orderIntent.count({ where: { status: 'FAILED', updatedAt: { gte: windowStart } } }),
+    brokerRecord(deps, now),
     listAlerts(deps, { keyPrefix: 'breaker.', limit: LIST_LIMIT }),
     deps.prisma.auditLog.findMany({
       where: { OR: [{ action: { startsWith: 'breaker.' } }, { actorEmail: BREAKER_ACTOR.email }] },
@@ -78,16 +64,13 @@ export async function getRiskView(deps: RiskViewDeps): Promise<TRiskView> {
   ]);
   if (usage.cash === null) throw new Error('portfolio_account is missing: the worker start-up creates it');
 
-  // Exposure: every position at its last price plus working entries at their reference price (as risk counts it).
+  // Exposure as risk counts it; symbols with only a working BUY have no position row yet, their notional is in it.
   const last = await latestCloses(deps, usage.positions.map((p) => p.symbol), '5m');
   const buyNotional = dec(usage.buyNotional);
-  let gross = ZERO, net = ZERO;
+  const { gross, net } = riskExposure(usage.positions, last, buyNotional);
   const positions = usage.positions.map((p) => {
     const px = last.get(p.symbol) ?? null;
     const qty = dec(p.qty), working = dec(usage.buyQty[p.symbol] ?? '0');
-    const value = qty.times(px ?? p.avgCost);
-    gross = gross.plus(value.abs());
-    net = net.plus(value);
     const after = qty.plus(working);
     const notional = after.times(px ?? p.avgCost);
     return {
@@ -96,9 +79,6 @@ export async function getRiskView(deps: RiskViewDeps): Promise<TRiskView> {
       notionalGauge: gauge(`position.${p.symbol}.notional`, `${p.symbol} notional`, notional, c.RISK_MAX_POSITION_NOTIONAL, 'usd', 'RISK_MAX_POSITION_NOTIONAL', 'held plus working BUYs at the last price'),
     };
   });
-  // Symbols with only a working BUY have no position row yet; their notional is in the exposure below.
-  gross = gross.plus(buyNotional);
-  net = net.plus(buyNotional);
   const cash = dec(usage.cash);
 
   const limits: TLimitGauge[] = [
@@ -113,14 +93,10 @@ export async function getRiskView(deps: RiskViewDeps): Promise<TRiskView> {
   const equity = latest ? dec(latest.equity.toString()) : null;
   const peak = latest ? dec(latest.peak.toString()) : null;
   const dayStart = latest ? dec(latest.dayStart.toString()) : null;
-  const drawdownPct = equity && peak && peak.gt(0) ? peak.minus(equity).div(peak).times(100) : null;
+  const drawdownPct = equity && peak ? drawdownFromPeak(equity, peak) : null;
   const dayLoss = equity && dayStart && latest!.day === today ? dayStart.minus(equity) : null;
 
-  const streak = recentOrders.findIndex((o) => o.status !== 'rejected');
-  const rejects = streak === -1 ? recentOrders.length : streak;
-  const submissions = ordersInWindow + failedInWindow;
-  const failures = rejectedInWindow + failedInWindow;
-  const errorPct = submissions ? (failures / submissions) * 100 : 0;
+  const { rejectStreak: rejects, submissions, failures, errorPct } = broker;
 
   const lastTrip = (name: TBreakerName) => {
     const a = trips.filter((t) => t.key.startsWith(`breaker.${name}:`)).sort((x, y) => y.firstAt.localeCompare(x.firstAt))[0];
@@ -162,19 +138,6 @@ export async function getRiskView(deps: RiskViewDeps): Promise<TRiskView> {
       id: i.id, symbol: i.symbol, side: i.side, qty: i.qty.toFixed(), refPrice: i.refPrice.toFixed(), isEntry: i.isEntry, status: i.status, createdAt: i.createdAt.toISOString(),
     })),
   };
-}
-
-/** The stale-feed breaker's view: is a feed expected to deliver, and for how long has no expected symbol had a bar. */
-async function feedSilence(deps: RiskViewDeps, now: Date): Promise<{ expected: boolean; silentSeconds: number | null; why: string }> {
-  const c = deps.config;
-  const activeSince = await deps.redis.get(keys(c.REDIS_PREFIX).feedActive);
-  if (!activeSince) return { expected: false, silentSeconds: null, why: 'no feed running: nothing to judge' };
-  const et = toEt(now);
-  const s = regularSession(et.date);
-  if (c.FEED === 'polygon' && !(s && et.minutes >= s.open && et.minutes < s.close)) return { expected: false, silentSeconds: null, why: 'market closed: the live feed is not expected to deliver' };
-  const fresh = await readFreshness(deps, '5m', expectedFeedSymbols(c));
-  const newest = Math.max(Date.parse(activeSince), ...fresh.map((f) => Date.parse(f.arrivedAt)));
-  return { expected: true, silentSeconds: Math.max(0, Math.round((now.getTime() - newest) / 1000)), why: '' };
 }
 
 /** The what-if of the Risk page: `whatIfOrder` (a market simulated from bars is judged at its own time). */
