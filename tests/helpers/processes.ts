@@ -5,9 +5,11 @@ import path from 'node:path';
 
 export const ROOT = path.resolve(import.meta.dirname, '../..');
 
-export function runCli(args: string[], env: Record<string, string | undefined>): Promise<{ status: number | null; stdout: string; stderr: string }> {
+/** Runs the CLI; `stdin` (if given) is written to it and closed (e.g. a password for --password-stdin). */
+export function runCli(args: string[], env: Record<string, string | undefined>, stdin?: string): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const c = spawn(process.execPath, [path.join(ROOT, 'apps/cli/bin/ai-trader.mjs'), ...args], { env: { ...process.env, ...env } });
+    if (stdin !== undefined) c.stdin.end(stdin);
     let stdout = '', stderr = '';
     c.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     c.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
