@@ -12,6 +12,7 @@ import { registerModels } from './commands/models.ts';
 import { registerBacktest } from './commands/backtest.ts';
 import { registerRisk } from './commands/risk.ts';
 import { registerAudit } from './commands/audit.ts';
+import { registerUsers } from './commands/users.ts';
 import type { CliContext } from './context.ts';
 
 export function buildProgram(ctx: () => CliContext): Command {
@@ -28,5 +29,6 @@ export function buildProgram(ctx: () => CliContext): Command {
   registerFeatures(program, ctx);
   registerScan(program, ctx);
   registerAudit(program, ctx);
+  registerUsers(program, ctx);
   return program;
 }
