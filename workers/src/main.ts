@@ -18,6 +18,8 @@ async function main() {
   }
   const rt = createRuntime(config, { name: 'workers' });
   const log = rt.deps.logger;
+  // A configured provider without any key (stored or in the environment) stops start-up here, in one line.
+  await rt.credentials.check();
   await bootstrapBooks(rt.deps);
   const roles = expandRoles(config.WORKER_ROLES);
   const pipeline = await startPipeline(rt, roles);

@@ -131,7 +131,7 @@ async function startAlpacaStream(rt: Runtime): Promise<{ close(): Promise<void> 
   };
   const since = (await redis.get(lastKey)) ?? undefined;
   const s = new AlpacaStream({
-    url: config.ALPACA_STREAM_URL, keyId: config.ALPACA_KEY_ID!, secretKey: config.ALPACA_SECRET_KEY!, logger,
+    url: config.ALPACA_STREAM_URL, credentials: rt.credentials.alpaca, logger,
     ...(since ? { since } : {}),
     onUpdate: (u) => apply(u),
     onGap: async (from) => {
@@ -181,7 +181,7 @@ async function startFeed(rt: Runtime, signal: AbortSignal, stream: { stop?: () =
   const { config, logger } = rt.deps;
   if (config.FEED === 'polygon') {
     const live = new PolygonStream({
-      url: config.POLYGON_STREAM_URL, apiKey: config.POLYGON_API_KEY!, symbols: config.FEED_SYMBOLS, logger,
+      url: config.POLYGON_STREAM_URL, credentials: rt.credentials.polygon, symbols: config.FEED_SYMBOLS, logger,
       onBar: (bar: TBar) => rt.deps.jobs.add('ingest.bars', { bar }),
     });
     await live.start();

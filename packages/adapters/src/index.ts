@@ -15,3 +15,7 @@ export { AlpacaRest, type AlpacaRestOptions, type AlpacaOrderRequest, type ListO
 export { AlpacaStream, type AlpacaStreamOptions, type AlpacaStreamStatus } from './alpaca/alpaca-stream.ts';
 export { AlpacaError, type AlpacaErrorKind } from './alpaca/alpaca-wire.ts';
 export { alpacaKeys, alpacaKeyHash, ALPACA_REQUESTS_PER_MINUTE } from './alpaca/alpaca-limiter.ts';
+export { createApiProbe } from './api-probe.ts';
+export { createProviderCredentials, type ProviderCredentials } from './provider-credentials.ts';
+export { fixedCredentials } from './net/credentials.ts';
+export { type AlpacaKeys } from './alpaca/alpaca-rest.ts';

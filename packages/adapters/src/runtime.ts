@@ -7,22 +7,26 @@ import type { Logger } from 'pino';
 import type { Redis } from 'ioredis';
 import { AlpacaBroker } from './alpaca/alpaca-broker.ts';
 import { AlpacaRest } from './alpaca/alpaca-rest.ts';
+import { createApiProbe } from './api-probe.ts';
 import { SimBroker, simBrokerOptions } from './broker/sim-broker.ts';
 import { PolygonHistorySource, ReplayHistorySource } from './history/history-sources.ts';
 import { PolygonRest } from './polygon/polygon-rest.ts';
+import { createProviderCredentials, type ProviderCredentials } from './provider-credentials.ts';
 
 export interface Runtime {
   deps: Deps;
   queues: Queues;
+  /** The provider keys in use (stored active key, else the environment), following rotations. */
+  credentials: ProviderCredentials;
   close(): Promise<void>;
 }
 
 export class AdapterUnavailableError extends Error {}
 
-function createBroker(config: TConfig, prisma: Deps['prisma'], clock: Clock, redis: Redis, logger: Logger): BrokerPort {
+function createBroker(config: TConfig, prisma: Deps['prisma'], clock: Clock, redis: Redis, logger: Logger, credentials: ProviderCredentials): BrokerPort {
   if (config.BROKER === 'sim') return new SimBroker(prisma, clock, simBrokerOptions(config));
   const rest = new AlpacaRest({
-    baseUrl: config.ALPACA_BASE_URL, keyId: config.ALPACA_KEY_ID!, secretKey: config.ALPACA_SECRET_KEY!, redis, prefix: config.REDIS_PREFIX, logger,
+    baseUrl: config.ALPACA_BASE_URL, credentials: credentials.alpaca, redis, prefix: config.REDIS_PREFIX, logger,
     maxRetries: 2, requestTimeoutMs: 8_000, // keeps a submit inside submitIntent's 30 s transaction
   });
   return new AlpacaBroker({ rest, logger });
@@ -40,20 +44,26 @@ export function createRuntime(config: TConfig, opts: { name: string; logger?: Lo
   // BullMQ producers share one connection that may wait for Redis instead of failing the add.
   const queueRedis = createRedis(config.REDIS_URL, { forBullWorker: true, name: `${opts.name}-queues` });
   const queues = createQueues(queueRedis, config.REDIS_PREFIX);
-  const broker = createBroker(config, prisma, clock, redis, logger);
+  const credentials = createProviderCredentials({ config, prisma, logger, name: opts.name });
+  const broker = createBroker(config, prisma, clock, redis, logger, credentials);
   const pool = createPgPool(config.DATABASE_URL, 6); // the order path (risk 1 + execution 4) and COPY
   const history =
     config.FEED === 'polygon'
       ? new PolygonHistorySource(new PolygonRest({
-          baseUrl: config.POLYGON_BASE_URL, apiKey: config.POLYGON_API_KEY!, redis, prefix: config.REDIS_PREFIX,
+          baseUrl: config.POLYGON_BASE_URL, credentials: credentials.polygon, redis, prefix: config.REDIS_PREFIX,
           requestsPerSecond: config.POLYGON_REQUESTS_PER_SECOND, dailyLimit: config.POLYGON_DAILY_LIMIT, logger,
         }))
       : new ReplayHistorySource(config.REPLAY_DATA_DIR);
-  const deps: Deps = { config, prisma, pool, redis, history, jobs: queues, broker, clock, logger, events: redisEventBus(redis, config.REDIS_PREFIX, clock) };
+  const deps: Deps = {
+    config, prisma, pool, redis, history, jobs: queues, broker, clock, logger, events: redisEventBus(redis, config.REDIS_PREFIX, clock),
+    apiProbe: createApiProbe(config, redis, logger),
+  };
   return {
     deps,
     queues,
+    credentials,
     async close() {
+      await credentials.close();
       await queues.close();
       await Promise.allSettled([redis.quit(), queueRedis.quit()]);
       await prisma.$disconnect();

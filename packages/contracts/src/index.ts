@@ -11,3 +11,4 @@ export * from './data.ts';
 export * from './scanner-view.ts';
 export * from './logs.ts';
 export * from './audit.ts';
+export * from './api-keys.ts';

@@ -112,6 +112,39 @@ export interface EventBus {
   publish(kind: TLiveEvent['kind']): Promise<void>;
 }
 
+/** A provider API key in the clear: held in memory only, never logged or returned, stored sealed (api-keys.ts). */
+export type ApiSecret = { provider: 'alpaca'; keyId: string; secretKey: string } | { provider: 'polygon'; apiKey: string };
+export type AlpacaSecret = Extract<ApiSecret, { provider: 'alpaca' }>;
+export type PolygonSecret = Extract<ApiSecret, { provider: 'polygon' }>;
+
+export interface ApiProbeResult {
+  ok: boolean;
+  /** The provider answered (any HTTP status). */
+  reachable: boolean;
+  /** It took the key. */
+  authorised: boolean;
+  /** What it said, in words, never with the key. */
+  detail: string;
+  /** Provider clock minus ours, where it tells its time. */
+  clockSkewMs: number | null;
+}
+
+/** Tries a key against its provider with cheap calls: Alpaca's account and clock, Polygon's market status. */
+export interface ApiProbe {
+  probe(secret: ApiSecret): Promise<ApiProbeResult>;
+}
+
+/**
+ * The credentials a running client uses, looked up when needed: cached briefly, re-read at once when a rotation is
+ * announced, so a swap reaches running processes without a restart. `refresh` skips the cache (after a refusal).
+ */
+export interface CredentialSource<T> {
+  get(): Promise<T>;
+  refresh(): Promise<T>;
+  /** Called after the credentials changed (a rotation or rollback elsewhere); returns the unsubscribe. */
+  onChange(listener: () => void): () => void;
+}
+
 export interface Deps {
   config: TConfig;
   prisma: Db;
@@ -124,4 +157,5 @@ export interface Deps {
   clock: Clock;
   logger: Logger;
   events: EventBus;
+  apiProbe: ApiProbe;
 }

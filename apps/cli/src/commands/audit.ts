@@ -3,7 +3,7 @@
 // trail; `api-usage` the provider requests per key and day; `auth` sign-ins, failures and sign-outs.
 import { alpacaKeyHash, polygonKeyHash } from '@ai-trader/adapters';
 import { ZAuditHead, ZDay, type TAuditRow, type TAuditVerification } from '@ai-trader/contracts';
-import { apiUsage, auditTrades, authEvents, verifyAndRecordAuditChain, type ApiUsageRow } from '@ai-trader/core';
+import { activeCredentials, apiUsage, auditTrades, authEvents, verifyAndRecordAuditChain, type ApiUsageRow } from '@ai-trader/core';
 import { Presets, SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import { CliError, cliActor, type CliContext } from '../context.ts';
@@ -122,17 +122,20 @@ export function registerAudit(program: Command, ctx: () => CliContext) {
 
   audit
     .command('api-usage')
-    .description('provider API requests per key and UTC day (Polygon counts every request; Alpaca keeps no daily count)')
+    .description('provider API requests per key and UTC day')
     .option('--days <n>', 'days back, today included', '7')
     .option('--json', 'print JSON')
     .action(async (o: { days: string; json?: boolean }) => {
       const c = ctx();
       const r = await apiUsage(c.runtime().deps, { days: positiveInt('--days', o.days, 366) });
+      // The keys in use now: the stored active key of each provider, else the environment's.
       const configured = new Map<string, string>();
-      if (c.config.POLYGON_API_KEY) configured.set(`polygon:${polygonKeyHash(c.config.POLYGON_API_KEY)}`, 'polygon');
+      for (const provider of ['alpaca', 'polygon'] as const) {
+        const a = await activeCredentials(c.runtime().deps, provider).catch(() => null);
+        if (a) configured.set(`${provider}:${a.secret.provider === 'alpaca' ? alpacaKeyHash(a.secret.keyId) : polygonKeyHash(a.secret.apiKey)}`, provider);
+      }
       if (o.json) return console.log(JSON.stringify({ ...r, configuredKeys: [...configured.keys()] }, null, 2));
       printUsage(r.days, r.rows, configured);
-      if (c.config.ALPACA_KEY_ID) console.log(`alpaca ${alpacaKeyHash(c.config.ALPACA_KEY_ID)} (configured): not counted per day (its limiter only keeps the last minute)`);
     });
 
   audit

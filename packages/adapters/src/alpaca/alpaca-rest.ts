@@ -1,9 +1,11 @@
 // REST client for Alpaca's Trading API v2: every call paced by the shared per-account limiter, 429/5xx/network
 // failures retried where repeating is safe, refusals turned into AlpacaError with a cause, and the keys never shown.
+import type { CredentialSource } from '@ai-trader/core';
 import { dec } from '@ai-trader/domain';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { z } from 'zod';
+import { fixedCredentials } from '../net/credentials.ts';
 import { backoffMs, parseRetryAfter, realSleep } from '../polygon/polygon-retry.ts';
 import { AlpacaLimiter } from './alpaca-limiter.ts';
 import {
@@ -12,10 +14,19 @@ import {
   type AlpacaErrorKind, type TAlpacaActivity, type TAlpacaOrder, type TAlpacaTimeInForce,
 } from './alpaca-wire.ts';
 
-export interface AlpacaRestOptions {
-  baseUrl: string; // ALPACA_BASE_URL, e.g. https://paper-api.alpaca.markets
+export interface AlpacaKeys {
   keyId: string;
   secretKey: string;
+}
+
+export interface AlpacaRestOptions {
+  baseUrl: string; // ALPACA_BASE_URL, e.g. https://paper-api.alpaca.markets
+  /** Fixed keys, or `credentials`. */
+  keyId?: string;
+  secretKey?: string;
+  /** Where the keys in use come from: read per request (cached by the source), so a rotation reaches a running
+   *  client; a refusal of the keys re-reads them once and retries when they changed. */
+  credentials?: CredentialSource<AlpacaKeys>;
   redis: Redis;
   prefix: string; // REDIS_PREFIX
   /** The account's request limit, shared by every process (default 200 per 60 000 ms). */
@@ -71,7 +82,9 @@ const DAY = /^\d{4}-\d{2}-\d{2}$/;
 
 export class AlpacaRest {
   private readonly base: string;
-  private readonly limiter: AlpacaLimiter;
+  private readonly credentials: CredentialSource<AlpacaKeys>;
+  private readonly limiters = new Map<string, AlpacaLimiter>(); // per key id: the limit and usage counters are per account key
+  private readonly secrets = new Set<string>(); // every key this client has used, scrubbed from what it says
   private readonly fetchImpl: typeof fetch;
   private readonly maxRetries: number;
   private readonly sleep: (ms: number) => Promise<void>;
@@ -79,10 +92,11 @@ export class AlpacaRest {
 
   constructor(private readonly o: AlpacaRestOptions) {
     this.base = o.baseUrl.replace(/\/+$/, '');
-    this.limiter = new AlpacaLimiter({
-      redis: o.redis, prefix: o.prefix, keyId: o.keyId,
-      limit: o.rateLimit?.requests, windowMs: o.rateLimit?.windowMs, marginMs: o.rateLimit?.marginMs,
-    });
+    if (o.credentials) this.credentials = o.credentials;
+    else if (o.keyId && o.secretKey) this.credentials = fixedCredentials({ keyId: o.keyId, secretKey: o.secretKey });
+    else throw new RangeError('AlpacaRest needs keyId and secretKey, or credentials');
+    if (o.keyId) this.secrets.add(o.keyId);
+    if (o.secretKey) this.secrets.add(o.secretKey);
     this.fetchImpl = o.fetchImpl ?? fetch;
     this.maxRetries = o.maxRetries ?? 5;
     this.sleep = o.sleep ?? realSleep;
@@ -243,6 +257,23 @@ export class AlpacaRest {
     throw this.error('broker_down', `Alpaca says client_order_id ${clientOrderId} is taken but has no order under it; try again later`);
   }
 
+  /** The keys in use now (remembered for scrubbing). */
+  private async keys(refresh = false): Promise<AlpacaKeys> {
+    const k = await (refresh ? this.credentials.refresh() : this.credentials.get());
+    this.secrets.add(k.keyId).add(k.secretKey);
+    return k;
+  }
+
+  private limiter(keyId: string): AlpacaLimiter {
+    let l = this.limiters.get(keyId);
+    if (!l) {
+      const o = this.o;
+      l = new AlpacaLimiter({ redis: o.redis, prefix: o.prefix, keyId, limit: o.rateLimit?.requests, windowMs: o.rateLimit?.windowMs, marginMs: o.rateLimit?.marginMs });
+      this.limiters.set(keyId, l);
+    }
+    return l;
+  }
+
   /** One request with the keys, paced by the shared limiter, retried on 429/5xx/network failures, parsed with `schema`. */
   private async call<T>(method: Method, path: string, c: CallOptions<T> & { nullOn404: true }): Promise<T | null>;
   private async call<T>(method: Method, path: string, c: CallOptions<T>): Promise<T>;
@@ -250,10 +281,13 @@ export class AlpacaRest {
     const url = new URL(this.base + path);
     for (const [k, v] of Object.entries(c.query ?? {})) if (v !== undefined) url.searchParams.set(k, v);
     const shown = `${method} ${url.pathname}${url.search}`;
-    const headers: Record<string, string> = { 'APCA-API-KEY-ID': this.o.keyId, 'APCA-API-SECRET-KEY': this.o.secretKey, accept: 'application/json' };
-    if (c.body !== undefined) headers['content-type'] = 'application/json';
+    let keys = await this.keys();
+    let reread = false;
     for (let attempt = 0; ; attempt++) {
-      await this.limiter.take();
+      const headers: Record<string, string> = { 'APCA-API-KEY-ID': keys.keyId, 'APCA-API-SECRET-KEY': keys.secretKey, accept: 'application/json' };
+      if (c.body !== undefined) headers['content-type'] = 'application/json';
+      const limiter = this.limiter(keys.keyId);
+      await limiter.take();
       let status: number;
       let text = '', network = '';
       let res: Response | undefined;
@@ -267,7 +301,21 @@ export class AlpacaRest {
       }
       if (status >= 200 && status < 300) return this.parse(text, c.schema, shown, status);
       if (status === 404 && c.nullOn404) return null;
-      if (status !== 0 && status !== 408 && status !== 429 && status < 500) throw this.refusal(status, text, method, url.pathname, shown);
+      if (status !== 0 && status !== 408 && status !== 429 && status < 500) {
+        const refusal = this.refusal(status, text, method, url.pathname, shown);
+        // Keys refused: perhaps rotated a moment ago. Re-read once; retry only if they are other keys now.
+        if (refusal.kind === 'auth' && !reread) {
+          reread = true;
+          const fresh = await this.keys(true).catch(() => keys);
+          if (fresh.keyId !== keys.keyId || fresh.secretKey !== keys.secretKey) {
+            this.o.logger.warn({ method, path: url.pathname }, `Alpaca refused the keys on ${shown}; the keys changed meanwhile, retrying with the new ones`);
+            keys = fresh;
+            attempt--;
+            continue;
+          }
+        }
+        throw refusal;
+      }
 
       const what = status === 0 ? `network error (${network})` : `HTTP ${status}`;
       const kind: AlpacaErrorKind = status === 429 ? 'rate_limited' : 'broker_down';
@@ -278,7 +326,7 @@ export class AlpacaRest {
         throw this.error(kind, `${shown} failed after ${attempt + 1} attempts; last: ${what}${text ? `: "${this.quote(text)}"` : ''}`, { status: status || undefined, method, path: url.pathname });
       const delayMs = asked ?? backoffMs(attempt);
       // The 429 is about the account: every process holds off, not only this one.
-      if (status === 429) await this.limiter.pause(delayMs);
+      if (status === 429) await limiter.pause(delayMs);
       this.o.logger.warn({ method, path: url.pathname, attempt: attempt + 1, maxRetries: this.maxRetries, status, delayMs }, this.clean(`Alpaca ${what} on ${shown}; retry ${attempt + 1}/${this.maxRetries} in ${delayMs} ms`));
       await this.sleep(delayMs);
     }
@@ -327,7 +375,7 @@ export class AlpacaRest {
   }
 
   private clean(text: string): string {
-    return scrubSecrets(text, [this.o.secretKey, this.o.keyId]);
+    return scrubSecrets(text, [...this.secrets].sort((a, b) => b.length - a.length)); // longest first: a key inside another
   }
 
   private error(kind: AlpacaErrorKind, message: string, detail: AlpacaError['detail'] = {}): AlpacaError {

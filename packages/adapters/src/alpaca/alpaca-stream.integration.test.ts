@@ -163,7 +163,7 @@ describe('AlpacaStream', () => {
     const err = await s.start().then(() => undefined, (e: unknown) => e);
     expect(err).toBeInstanceOf(AlpacaError);
     expect((err as AlpacaError).kind).toBe('auth');
-    expect((err as AlpacaError).message).toBe('Alpaca stream authorization failed (unauthorized on authenticate); not reconnecting. Check ALPACA_KEY_ID / ALPACA_SECRET_KEY and that ALPACA_STREAM_URL is the environment of those keys');
+    expect((err as AlpacaError).message).toBe('Alpaca stream authorization failed (unauthorized on authenticate); not reconnecting. Check ALPACA_KEY_ID / ALPACA_SECRET_KEY (or the stored key: ai-trader keys list) and that ALPACA_STREAM_URL is the environment of those keys');
     await new Promise((r) => setTimeout(r, 400));
     expect(fake!.wsConnections()).toBe(1);
     expect(statuses.map((x) => x.status)).toEqual(['unauthorized', 'closed']);

@@ -1,9 +1,12 @@
 // Alpaca's trade_updates WebSocket: authenticate, listen, hand each order event over as a TTradeUpdate. A dropped
 // connection is re-opened with backoff; once listening again, onGap(since) lets the owner repair what was missed.
 import type { TTradeUpdate } from '@ai-trader/contracts';
+import type { CredentialSource } from '@ai-trader/core';
 import type { Logger } from 'pino';
 import type { RawData, WebSocket } from 'ws';
+import { fixedCredentials } from '../net/credentials.ts';
 import { ReconnectingSocket } from '../net/reconnecting-socket.ts';
+import type { AlpacaKeys } from './alpaca-rest.ts';
 import {
   AlpacaError, scrubSecrets, snippet, toTradeUpdate, ZAlpacaStreamAuthorization, ZAlpacaStreamError, ZAlpacaStreamListening,
   ZAlpacaTradeUpdateMessage, type TAlpacaTradeUpdateEvent,
@@ -17,8 +20,12 @@ export interface AlpacaStreamStatus {
 
 export interface AlpacaStreamOptions {
   url: string; // ALPACA_STREAM_URL, e.g. wss://paper-api.alpaca.markets/stream
-  keyId: string;
-  secretKey: string;
+  /** Fixed keys, or `credentials`. */
+  keyId?: string;
+  secretKey?: string;
+  /** Where the keys in use come from: each connection authenticates with the current ones, a change announced by the
+   *  source reconnects at once with the new ones, and a refusal is final only if the keys have not changed. */
+  credentials?: CredentialSource<AlpacaKeys>;
   logger: Logger;
   /** Each order event that changes our books; `raw` is Alpaca's event (position_qty, the order snapshot, …). */
   onUpdate(update: TTradeUpdate, raw: TAlpacaTradeUpdateEvent): void | Promise<void>;
@@ -43,10 +50,14 @@ const DEDUPE_WINDOW = 5000; // event keys remembered to drop exact repeats
 /*
  * Protocol (docs.alpaca.markets/docs/websocket-streaming; see alpaca-wire.ts): auth with key and secret, then listen to
  * trade_updates. Paper sends binary frames and other servers text frames: both are decoded as UTF-8 JSON. An
- * "unauthorized" answer ends the stream for good (reconnecting with wrong keys would only be refused again).
+ * "unauthorized" answer ends the stream (reconnecting with wrong keys would only be refused again) until the keys change.
  */
 export class AlpacaStream {
   private readonly socket: ReconnectingSocket;
+  private readonly credentials: CredentialSource<AlpacaKeys>;
+  private readonly secrets = new Set<string>(); // every key used, scrubbed from what is logged
+  private used: AlpacaKeys | undefined; // the keys of the current connection
+  private unsubscribe: (() => void) | undefined;
   private listenedBefore = false;
   private lastEventMs: number | undefined;
   private firstListenMs: number | undefined;
@@ -56,6 +67,9 @@ export class AlpacaStream {
 
   constructor(private readonly o: AlpacaStreamOptions) {
     if (o.since !== undefined && Number.isNaN(Date.parse(o.since))) throw new RangeError(`since must be an ISO timestamp (got '${o.since}')`);
+    if (o.credentials) this.credentials = o.credentials;
+    else if (o.keyId && o.secretKey) this.credentials = fixedCredentials({ keyId: o.keyId, secretKey: o.secretKey });
+    else throw new RangeError('AlpacaStream needs keyId and secretKey, or credentials');
     this.socket = new ReconnectingSocket({
       what: 'Alpaca stream', url: o.url, logger: o.logger, reconnectBaseMs: o.reconnectBaseMs, reconnectCapMs: o.reconnectCapMs,
       attach: (ws) => this.attach(ws),
@@ -68,7 +82,12 @@ export class AlpacaStream {
   /** Connects; resolves once listening to trade_updates, rejects on unauthorized (AlpacaError 'auth'). While the server
    *  cannot be reached it keeps retrying with backoff and the promise stays pending. */
   start(): Promise<void> {
-    return this.socket.start('AlpacaStream');
+    const started = this.socket.start('AlpacaStream');
+    this.unsubscribe = this.credentials.onChange(() => {
+      this.o.logger.info('Alpaca keys changed: reconnecting the stream with the new ones');
+      this.socket.renew();
+    });
+    return started;
   }
 
   /** The broker time of the newest event received (persist it to repair from there after a restart). */
@@ -78,6 +97,7 @@ export class AlpacaStream {
 
   /** Stops for good: no reconnect after this. Resolves when the socket is closed. */
   async close(): Promise<void> {
+    this.unsubscribe?.();
     clearInterval(this.pinger);
     await this.socket.close('AlpacaStream closed before it was listening');
   }
@@ -85,7 +105,7 @@ export class AlpacaStream {
   private attach(ws: WebSocket): void {
     let alive = true;
     ws.on('open', () => {
-      ws.send(JSON.stringify({ action: 'auth', key: this.o.keyId, secret: this.o.secretKey }));
+      void this.authenticate(ws);
       clearInterval(this.pinger);
       this.pinger = setInterval(() => {
         // A connection that died without a FIN (NAT timeout, cable) would otherwise never close by itself.
@@ -96,6 +116,20 @@ export class AlpacaStream {
     });
     ws.on('pong', () => (alive = true));
     ws.on('message', (data) => this.onFrame(ws, data));
+  }
+
+  private async authenticate(ws: WebSocket): Promise<void> {
+    let keys: AlpacaKeys;
+    try {
+      keys = await this.credentials.get();
+    } catch (e) {
+      // No keys to be had (the database is away, none stored): a failed attempt, retried with backoff.
+      this.o.logger.error(this.clean(`Alpaca stream: cannot get the keys: ${(e as Error).message}`));
+      return void ws.terminate();
+    }
+    this.used = keys;
+    this.secrets.add(keys.keyId).add(keys.secretKey);
+    if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ action: 'auth', key: keys.keyId, secret: keys.secretKey }));
   }
 
   private onFrame(ws: WebSocket, data: RawData): void {
@@ -133,13 +167,24 @@ export class AlpacaStream {
       ws.send(JSON.stringify({ action: 'listen', data: { streams: ['trade_updates'] } }));
       return;
     }
-    // Reconnecting with keys the server refuses would only be refused again, every few seconds, for ever.
+    // Reconnecting with keys the server refuses would only be refused again, every few seconds, for ever — unless they
+    // were rotated meanwhile: then the new ones are tried at once.
     clearInterval(this.pinger);
-    const err = new AlpacaError('auth', `Alpaca stream authorization failed (${status} on ${action}); not reconnecting. Check ALPACA_KEY_ID / ALPACA_SECRET_KEY and that ALPACA_STREAM_URL is the environment of those keys`);
-    this.o.logger.error(err.message);
     this.o.onStatus?.({ status, message: `on ${action}` });
-    this.socket.giveUp(err);
+    this.socket.hold();
     ws.close(1000, 'unauthorized');
+    void this.afterRefusal(this.used, `${status} on ${action}`);
+  }
+
+  private async afterRefusal(used: AlpacaKeys | undefined, what: string): Promise<void> {
+    const fresh = await this.credentials.refresh().catch(() => used);
+    if (used && fresh && (fresh.keyId !== used.keyId || fresh.secretKey !== used.secretKey)) {
+      this.o.logger.warn(`Alpaca stream authorization failed (${what}); the keys changed meanwhile, reconnecting with the new ones`);
+      return this.socket.renew();
+    }
+    const err = new AlpacaError('auth', `Alpaca stream authorization failed (${what}); not reconnecting. Check ALPACA_KEY_ID / ALPACA_SECRET_KEY (or the stored key: ai-trader keys list) and that ALPACA_STREAM_URL is the environment of those keys`);
+    this.o.logger.error(err.message);
+    this.socket.giveUp(err);
   }
 
   private onListening(ws: WebSocket, streams: string[]): void {
@@ -192,6 +237,6 @@ export class AlpacaStream {
   }
 
   private clean(text: string): string {
-    return scrubSecrets(text, [this.o.secretKey, this.o.keyId]);
+    return scrubSecrets(text, [this.o.secretKey, this.o.keyId, ...[...this.secrets].sort((a, b) => b.length - a.length)]);
   }
 }

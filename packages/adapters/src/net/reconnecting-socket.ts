@@ -27,7 +27,8 @@ export interface ReconnectingSocketOptions {
 
 export class ReconnectingSocket {
   private ws: WebSocket | undefined;
-  private stopped = false;
+  private stopped = false; // no reconnect after the current socket closes (until renew)
+  private closed = false; // close() was called: for good
   private started = false;
   private attempt = 0;
   private timer: NodeJS.Timeout | undefined;
@@ -52,15 +53,37 @@ export class ReconnectingSocket {
     this.settle();
   }
 
+  /** No reconnect when the current socket closes (while the owner decides between renew() and giveUp()). */
+  hold(): void {
+    this.stopped = true;
+  }
+
   /** Stops reconnecting (a refusal that would only be refused again); start() rejects with `err`. */
   giveUp(err: Error): void {
     this.stopped = true;
     this.settle(err);
   }
 
+  /** A new connection now, e.g. with new credentials after a rotation: the current socket is dropped (what it would
+   *  still have said is lost; the owner repairs gaps as after any reconnect). Also after giveUp; never after close(). */
+  renew(): void {
+    if (this.closed) return;
+    this.stopped = false;
+    this.attempt = 0;
+    clearTimeout(this.timer);
+    const old = this.ws;
+    this.ws = undefined; // its close is then not taken for a drop
+    if (old) {
+      this.o.onSocketClosed?.();
+      old.terminate();
+    }
+    this.connect();
+  }
+
   /** Stops for good: no reconnect after this. Resolves when the socket is closed. */
   async close(notReady: string): Promise<void> {
     this.stopped = true;
+    this.closed = true;
     clearTimeout(this.timer);
     this.settle(new Error(notReady));
     const ws = this.ws;

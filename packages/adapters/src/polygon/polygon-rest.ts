@@ -1,17 +1,23 @@
 // REST client for Polygon (now "Massive"): aggregates as pages of TBar and news as pages of articles, paced and
 // counted per API key across processes (polygon-budget.ts), retrying 429/5xx/network failures, never showing the key.
 import type { TBar } from '@ai-trader/contracts';
+import type { CredentialSource } from '@ai-trader/core';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
+import { fixedCredentials } from '../net/credentials.ts';
 import { PolygonBudget, type Usage } from './polygon-budget.ts';
 import { PolygonError, scrub, shownPath, snippet, type PolygonErrorKind } from './polygon-error.ts';
 import { backoffMs, parseRetryAfter, realSleep } from './polygon-retry.ts';
-import { timeframeOf, toBar, toNewsArticle, ZPolygonAggsPage, ZPolygonNewsPage, type TNewsArticle } from './polygon-wire.ts';
+import { timeframeOf, toBar, toNewsArticle, ZPolygonAggsPage, ZPolygonMarketStatus, ZPolygonNewsPage, type TNewsArticle } from './polygon-wire.ts';
 
 export interface PolygonRestOptions {
   baseUrl: string;
-  apiKey: string;
+  /** A fixed key, or `credentials`. */
+  apiKey?: string;
+  /** Where the key in use comes from: read per request (cached by the source), so a rotation reaches a running
+   *  client; a refusal of the key re-reads it once and retries when it changed. */
+  credentials?: CredentialSource<PolygonKey>;
   redis: Redis;
   prefix: string;
   requestsPerSecond: number;
@@ -49,10 +55,18 @@ const NEWS_LIMIT = 1000;
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 const TICKER = /^[A-Z][A-Z0-9.]{0,9}$/;
 
+export interface PolygonKey {
+  apiKey: string;
+}
+
 export class PolygonRest {
   private readonly base: string;
-  private readonly apiKey: string;
-  private readonly budget: PolygonBudget;
+  private readonly credentials: CredentialSource<PolygonKey>;
+  private readonly budgets = new Map<string, PolygonBudget>(); // per key: the provider paces and counts per key
+  private readonly keys = new Set<string>(); // every key used, scrubbed from what this client says
+  private readonly requestsPerSecond: number;
+  private readonly redis: Redis;
+  private readonly prefix: string;
   private readonly logger: Logger;
   private readonly fetchImpl: typeof fetch;
   private readonly maxRetries: number;
@@ -64,8 +78,13 @@ export class PolygonRest {
 
   constructor(o: PolygonRestOptions) {
     this.base = o.baseUrl.replace(/\/+$/, '');
-    this.apiKey = o.apiKey;
-    this.budget = new PolygonBudget(o.redis, o.prefix, o.apiKey, o.requestsPerSecond, o.dailyLimit);
+    if (o.credentials) this.credentials = o.credentials;
+    else if (o.apiKey) this.credentials = fixedCredentials({ apiKey: o.apiKey });
+    else throw new RangeError('PolygonRest needs apiKey or credentials');
+    if (o.apiKey) this.keys.add(o.apiKey);
+    this.redis = o.redis;
+    this.prefix = o.prefix;
+    this.requestsPerSecond = o.requestsPerSecond;
     this.logger = o.logger;
     this.fetchImpl = o.fetchImpl ?? fetch;
     this.maxRetries = o.maxRetries ?? 6;
@@ -113,9 +132,31 @@ export class PolygonRest {
     }
   }
 
-  /** Requests made today (UTC) with this key, by every process. */
-  usage(): Promise<Usage> {
-    return this.budget.usage();
+  /** Requests made today (UTC) with the key in use, by every process. */
+  async usage(): Promise<Usage> {
+    return this.budget(await this.key()).usage();
+  }
+
+  /** The market's status now (GET /v1/marketstatus/now): one cheap request, e.g. to try a key. `serverTime` is the
+   *  provider's clock (RFC 3339 with offset). */
+  async marketStatus(): Promise<{ market: string; serverTime: string | null }> {
+    const r = await this.getJson(new URL(`${this.base}/v1/marketstatus/now`), ZPolygonMarketStatus);
+    return { market: r.market, serverTime: r.serverTime ?? null };
+  }
+
+  private async key(refresh = false): Promise<string> {
+    const { apiKey } = await (refresh ? this.credentials.refresh() : this.credentials.get());
+    this.keys.add(apiKey);
+    return apiKey;
+  }
+
+  private budget(apiKey: string): PolygonBudget {
+    let b = this.budgets.get(apiKey);
+    if (!b) {
+      b = new PolygonBudget(this.redis, this.prefix, apiKey, this.requestsPerSecond, this.dailyLimit);
+      this.budgets.set(apiKey, b);
+    }
+    return b;
   }
 
   private async *pages<T extends { next_url?: string | undefined }>(first: URL, schema: z.ZodType<T>): AsyncGenerator<T> {
@@ -130,7 +171,7 @@ export class PolygonRest {
   }
 
   private followable(next: string, current: URL, seen: Set<string>): URL {
-    const from = shownPath(current, this.apiKey);
+    const from = this.clean(shownPath(current, ''));
     let u: URL;
     try {
       u = new URL(next, current);
@@ -147,11 +188,14 @@ export class PolygonRest {
 
   /** One GET with the key added, retried on 429/5xx/network failures; the body parsed with the page schema. */
   private async getJson<T>(url: URL, schema: z.ZodType<T>): Promise<T> {
-    const withKey = new URL(url.toString());
-    withKey.searchParams.set('apiKey', this.apiKey);
-    const path = shownPath(url, this.apiKey);
+    let apiKey = await this.key();
+    let reread = false;
+    const path = this.clean(shownPath(url, apiKey));
     for (let attempt = 0; ; attempt++) {
-      await this.takeSlot();
+      const withKey = new URL(url.toString());
+      withKey.searchParams.set('apiKey', apiKey);
+      const budget = this.budget(apiKey);
+      await this.takeSlot(budget);
       let status: number;
       let text = '';
       let retryAfter: string | null = null;
@@ -167,6 +211,17 @@ export class PolygonRest {
       }
       if (status >= 200 && status < 300) return this.parse(text, schema, path, status);
       const body = text ? `: "${this.quote(text)}"` : '';
+      if ((status === 401 || status === 403) && !reread) {
+        // Perhaps rotated a moment ago: re-read once, retry only if it is another key now.
+        reread = true;
+        const fresh = await this.key(true).catch(() => apiKey);
+        if (fresh !== apiKey) {
+          this.logger.warn({ path }, `Polygon refused the API key on GET ${path}; the key changed meanwhile, retrying with the new one`);
+          apiKey = fresh;
+          attempt--;
+          continue;
+        }
+      }
       if (status === 401 || status === 403)
         throw this.error('auth', `Polygon refused the API key (HTTP ${status}) for GET ${path}${body}; check POLYGON_API_KEY and its plan`, status, path);
       if (status === 404) throw this.error('not_found', `Polygon has nothing at GET ${path} (HTTP 404)${body}`, status, path);
@@ -181,7 +236,7 @@ export class PolygonRest {
       if (attempt >= this.maxRetries)
         throw this.error(kind, `GET ${path} failed after ${attempt + 1} attempts; last: ${what}${body}`, status || undefined, path);
       const delayMs = asked ?? backoffMs(attempt);
-      if (asked !== undefined) await this.budget.pause(asked);
+      if (asked !== undefined) await budget.pause(asked);
       this.logger.warn({ path, attempt: attempt + 1, maxRetries: this.maxRetries, status, delayMs }, this.clean(`Polygon ${what} on GET ${path}; retry ${attempt + 1}/${this.maxRetries} in ${delayMs} ms`));
       await this.sleep(delayMs);
     }
@@ -206,9 +261,9 @@ export class PolygonRest {
   }
 
   /** Waits for a request slot of this key (shared by all processes), or throws if today's quota is spent. */
-  private async takeSlot(): Promise<void> {
+  private async takeSlot(budget: PolygonBudget): Promise<void> {
     for (;;) {
-      const slot = await this.budget.acquire();
+      const slot = await budget.acquire();
       if (slot.kind === 'granted') return this.warnNearLimit(slot.day, slot.count);
       // Real time must pass here (the slot frees on the Redis clock), whatever sleep the retries use.
       if (slot.kind === 'wait') await realSleep(slot.waitMs);
@@ -234,7 +289,9 @@ export class PolygonRest {
   }
 
   private clean(text: string): string {
-    return scrub(text, this.apiKey);
+    let out = text;
+    for (const k of this.keys) out = scrub(out, k);
+    return out;
   }
 
   private error(kind: PolygonErrorKind, message: string, status?: number, path?: string): PolygonError {

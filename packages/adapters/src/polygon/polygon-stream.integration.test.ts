@@ -79,7 +79,7 @@ describe('PolygonStream', () => {
     expect(err).toBeInstanceOf(PolygonError);
     expect((err as PolygonError).kind).toBe('auth');
     expect((err as PolygonError).message).toBe(
-      'Polygon stream authentication failed (authentication failed); not reconnecting. Check POLYGON_API_KEY and that its plan includes stocks WebSocket data',
+      'Polygon stream authentication failed (authentication failed); not reconnecting. Check POLYGON_API_KEY (or the stored key: ai-trader keys list) and that its plan includes stocks WebSocket data',
     );
     await new Promise((r) => setTimeout(r, 400));
     expect(fake.wsConnections()).toBe(1);

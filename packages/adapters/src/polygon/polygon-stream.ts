@@ -1,10 +1,13 @@
 // Live minute bars from Polygon's (Massive) WebSocket: authenticate, subscribe AM.<symbol>, turn AM events into
 // TBar. A dropped connection is re-opened with backoff (re-auth, re-subscribe); auth_failed or close() end it for good.
 import type { TBar } from '@ai-trader/contracts';
+import type { CredentialSource } from '@ai-trader/core';
 import type { Logger } from 'pino';
 import type { RawData, WebSocket } from 'ws';
+import { fixedCredentials } from '../net/credentials.ts';
 import { ReconnectingSocket } from '../net/reconnecting-socket.ts';
 import { PolygonError, scrub, snippet } from './polygon-error.ts';
+import type { PolygonKey } from './polygon-rest.ts';
 import { toBar, ZPolygonMinuteEvent, ZPolygonStatusEvent } from './polygon-wire.ts';
 
 export interface PolygonStreamStatus {
@@ -15,7 +18,11 @@ export interface PolygonStreamStatus {
 
 export interface PolygonStreamOptions {
   url: string; // e.g. wss://socket.polygon.io/stocks (POLYGON_STREAM_URL)
-  apiKey: string;
+  /** A fixed key, or `credentials`. */
+  apiKey?: string;
+  /** Where the key in use comes from: each connection authenticates with the current one, a change announced by the
+   *  source reconnects at once with the new one, and auth_failed is final only if the key has not changed. */
+  credentials?: CredentialSource<PolygonKey>;
   symbols: string[];
   logger: Logger;
   onBar(bar: TBar): void | Promise<void>;
@@ -34,10 +41,18 @@ export interface PolygonStreamOptions {
  */
 export class PolygonStream {
   private readonly socket: ReconnectingSocket;
+  private readonly credentials: CredentialSource<PolygonKey>;
+  private readonly keys = new Set<string>(); // every key used, scrubbed from what is logged
+  private used: string | undefined; // the key of the current connection
+  private unsubscribe: (() => void) | undefined;
   private authed = false;
 
   constructor(private readonly o: PolygonStreamOptions) {
     if (o.symbols.length === 0) throw new RangeError('PolygonStream needs at least one symbol');
+    if (o.credentials) this.credentials = o.credentials;
+    else if (o.apiKey) this.credentials = fixedCredentials({ apiKey: o.apiKey });
+    else throw new RangeError('PolygonStream needs apiKey or credentials');
+    if (o.apiKey) this.keys.add(o.apiKey);
     this.socket = new ReconnectingSocket({
       what: 'Polygon stream', url: o.url, logger: o.logger, reconnectBaseMs: o.reconnectBaseMs, reconnectCapMs: o.reconnectCapMs,
       attach: (ws) => this.attach(ws),
@@ -49,18 +64,38 @@ export class PolygonStream {
   /** Connects; resolves once the first subscription is confirmed, rejects on auth_failed (PolygonError 'auth').
    *  While the server cannot be reached it keeps retrying (with backoff) and the promise stays pending. */
   start(): Promise<void> {
-    return this.socket.start('PolygonStream');
+    const started = this.socket.start('PolygonStream');
+    this.unsubscribe = this.credentials.onChange(() => {
+      this.o.logger.info('Polygon key changed: reconnecting the stream with the new one');
+      this.socket.renew();
+    });
+    return started;
   }
 
   /** Stops for good: no reconnect after this. Resolves when the socket is closed. */
   close(): Promise<void> {
+    this.unsubscribe?.();
     return this.socket.close('PolygonStream closed before it was subscribed');
   }
 
   private attach(ws: WebSocket): void {
     this.authed = false;
-    ws.on('open', () => ws.send(JSON.stringify({ action: 'auth', params: this.o.apiKey })));
+    ws.on('open', () => void this.authenticate(ws));
     ws.on('message', (data) => this.onFrame(ws, data));
+  }
+
+  private async authenticate(ws: WebSocket): Promise<void> {
+    let key: string;
+    try {
+      key = (await this.credentials.get()).apiKey;
+    } catch (e) {
+      // No key to be had (the database is away, none stored): a failed attempt, retried with backoff.
+      this.o.logger.error(this.clean(`Polygon stream: cannot get the key: ${(e as Error).message}`));
+      return void ws.terminate();
+    }
+    this.used = key;
+    this.keys.add(key);
+    if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ action: 'auth', params: key }));
   }
 
   private onFrame(ws: WebSocket, data: RawData): void {
@@ -105,11 +140,11 @@ export class PolygonStream {
       ws.send(JSON.stringify({ action: 'subscribe', params: this.o.symbols.map((s) => `AM.${s}`).join(',') }));
       this.o.logger.info({ symbols: this.o.symbols }, 'Polygon stream authenticated; subscribing');
     } else if (status === 'auth_failed') {
-      // Reconnecting with a bad key would only be refused again, every few seconds, for ever.
-      const err = new PolygonError('auth', `Polygon stream authentication failed (${msg ?? 'no message'}); not reconnecting. Check POLYGON_API_KEY and that its plan includes stocks WebSocket data`);
-      this.o.logger.error(err.message);
-      this.socket.giveUp(err);
+      // Reconnecting with a bad key would only be refused again, every few seconds, for ever — unless it was rotated
+      // meanwhile: then the new one is tried at once.
+      this.socket.hold();
       ws.close(1000, 'auth failed');
+      void this.afterRefusal(this.used, msg);
     } else if (status === 'success' && this.authed) {
       this.socket.markReady(); // a confirmed subscription is a healthy connection: the next drop starts backoff afresh
     } else if (['auth_timeout', 'auth_required', 'error', 'max_connections', 'force_disconnect', 'slow_consumer'].includes(status)) {
@@ -117,7 +152,20 @@ export class PolygonStream {
     }
   }
 
+  private async afterRefusal(used: string | undefined, msg: string | undefined): Promise<void> {
+    const fresh = await this.credentials.refresh().then((k) => k.apiKey, () => used);
+    if (used && fresh && fresh !== used) {
+      this.o.logger.warn('Polygon stream authentication failed; the key changed meanwhile, reconnecting with the new one');
+      return this.socket.renew();
+    }
+    const err = new PolygonError('auth', `Polygon stream authentication failed (${msg ?? 'no message'}); not reconnecting. Check POLYGON_API_KEY (or the stored key: ai-trader keys list) and that its plan includes stocks WebSocket data`);
+    this.o.logger.error(err.message);
+    this.socket.giveUp(err);
+  }
+
   private clean(text: string): string {
-    return scrub(text, this.o.apiKey);
+    let out = text;
+    for (const k of this.keys) out = scrub(out, k);
+    return out;
   }
 }

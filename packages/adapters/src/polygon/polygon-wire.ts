@@ -49,6 +49,10 @@ export const ZPolygonNewsItem = z.object({
   description: z.string().optional(),
   keywords: z.array(z.string()).optional(),
 });
+/** GET /v1/marketstatus/now (docs: "Market Status"): e.g. {"market":"extended-hours","serverTime":"2020-11-10T17:37:37-05:00",
+ *  "earlyHours":false,"afterHours":true,"exchanges":{…},"currencies":{…}}; only what we read is checked. */
+export const ZPolygonMarketStatus = z.object({ market: z.string(), serverTime: z.string().optional() });
+
 export const ZPolygonNewsPage = z.object({ status: z.string().optional(), results: z.array(ZPolygonNewsItem).optional(), next_url: z.string().optional() });
 
 /** A news article as the rest of the system sees it (candidate for packages/contracts as ZNewsArticle). */

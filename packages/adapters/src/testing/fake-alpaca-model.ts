@@ -20,6 +20,8 @@ export interface FakeClock {
 export interface FakeAlpacaOptions {
   keyId: string;
   secretKey: string;
+  /** More key pairs accepted besides keyId/secretKey (see setKeys to change them while running). */
+  extraKeys?: Array<{ keyId: string; secretKey: string }>;
   cash?: string; // starting cash (default 100000); a cash account: buying power = cash − open buy orders
   prices?: Record<string, string>; // market orders fill at these; symbols listed here are tradable assets
   assets?: FakeAlpacaAsset[];
@@ -95,6 +97,9 @@ export interface FakeAlpaca {
   setStreamAvailable(up: boolean): void;
   /** Any message, to every listening client. */
   pushRaw(msg: unknown): void;
+  /** The key pairs accepted from now on, instead of the ones before (a rotation at the provider: an old key revoked,
+   *  a new one issued). Streams already authorised stay connected, as with revoked keys at Alpaca. */
+  setKeys(pairs: Array<{ keyId: string; secretKey: string }>): void;
   close(): Promise<void>;
 }
 

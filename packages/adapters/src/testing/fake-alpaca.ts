@@ -11,7 +11,9 @@ export type { FakeAlpaca, FakeAlpacaAsset, FakeAlpacaOptions, FakeAlpacaRequest,
 export async function startFakeAlpaca(o: FakeAlpacaOptions): Promise<FakeAlpaca> {
   const requests: FakeAlpacaRequest[] = [];
   const wsMessages: FakeAlpacaWsMessage[] = [];
-  const keyOk: KeyCheck = (keyId, secretKey) => keyId === o.keyId && secretKey === o.secretKey;
+  const pair = (keyId: unknown, secretKey: unknown) => JSON.stringify([keyId, secretKey]);
+  let valid = new Set([o, ...(o.extraKeys ?? [])].map((k) => pair(k.keyId, k.secretKey)));
+  const keyOk: KeyCheck = (keyId, secretKey) => valid.has(pair(keyId, secretKey));
   const stream = createFakeAlpacaStream(o, wsMessages, keyOk);
   const books = createFakeAlpacaBooks(o, stream.emit);
   const http = await startFakeAlpacaHttp(o, books, stream, requests, keyOk);
@@ -57,6 +59,9 @@ export async function startFakeAlpaca(o: FakeAlpacaOptions): Promise<FakeAlpaca>
     },
     pushRaw(msg) {
       stream.broadcast([msg]);
+    },
+    setKeys(pairs) {
+      valid = new Set(pairs.map((k) => pair(k.keyId, k.secretKey)));
     },
     close: () => http.close(),
   };

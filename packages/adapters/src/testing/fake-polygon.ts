@@ -3,6 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { etOffsetMinutes } from '@ai-trader/domain';
 import { WebSocketServer, type WebSocket } from 'ws';
 
 /** A bar as in our CSV files or a TBar: decimal strings (numbers are accepted too, e.g. a fractional volume). */
@@ -29,6 +30,8 @@ export interface FakePolygonFaults {
 
 export interface FakePolygonOptions {
   apiKey: string;
+  /** More keys accepted besides apiKey (see setApiKeys to change them while running). */
+  extraApiKeys?: string[];
   bars?: Record<string, FakeBarRow[]>;
   news?: FakeNewsItem[];
   pageSize?: number; // results per page (default 5000)
@@ -59,6 +62,8 @@ export interface FakePolygon {
   pushMinute(ticker: string, bar: FakeBarRow): number; // AM event to subscribed, authed clients; returns how many got it
   pushRaw(events: unknown[]): void; // any frame, to every authed client
   dropConnections(): void; // the server drops every WebSocket (no close handshake)
+  /** The keys accepted from now on, instead of the ones before (REST and new WebSocket auths). */
+  setApiKeys(keys: string[]): void;
   close(): Promise<void>;
 }
 
@@ -89,6 +94,8 @@ export async function startFakePolygon(o: FakePolygonOptions): Promise<FakePolyg
   const wsMessages: FakeWsMessage[] = [];
   const perSecond = new Map<number, number>();
   let count = 0;
+  let validKeys = new Set([o.apiKey, ...(o.extraApiKeys ?? [])]);
+  const keyOk = (k: unknown) => typeof k === 'string' && validKeys.has(k);
   let htmlPending = faults.htmlErrorOnce ?? false;
   let garbagePending = faults.garbageOnce ?? false;
   let restUrl = '';
@@ -161,9 +168,18 @@ export async function startFakePolygon(o: FakePolygonOptions): Promise<FakePolyg
     });
   }
 
+  /** GET /v1/marketstatus/now, in the documented shape; serverTime is New York time with its offset. */
+  function marketStatus() {
+    const now = Date.now();
+    const off = etOffsetMinutes(now);
+    const a = Math.abs(off);
+    const serverTime = `${new Date(now + off * 60_000).toISOString().slice(0, 19)}${off < 0 ? '-' : '+'}${String(Math.floor(a / 60)).padStart(2, '0')}:${String(a % 60).padStart(2, '0')}`;
+    return { market: 'closed', earlyHours: false, afterHours: false, serverTime, exchanges: { nasdaq: 'closed', nyse: 'closed', otc: 'closed' }, currencies: { crypto: 'open', fx: 'open' } };
+  }
+
   function route(req: IncomingMessage, res: ServerResponse): number {
     const url = new URL(req.url ?? '/', restUrl);
-    if (url.searchParams.get('apiKey') !== o.apiKey)
+    if (!keyOk(url.searchParams.get('apiKey')))
       return json(res, 401, { status: 'ERROR', request_id: requestId(), error: 'Unknown API Key' });
     const second = Math.floor(Date.now() / 1000);
     perSecond.set(second, (perSecond.get(second) ?? 0) + 1);
@@ -188,16 +204,17 @@ export async function startFakePolygon(o: FakePolygonOptions): Promise<FakePolyg
     const aggs = /^\/v2\/aggs\/ticker\/([^/]+)\/range\/(\d+)\/([a-z]+)\/([^/]+)\/([^/]+)$/.exec(url.pathname);
     if (aggs) return aggregates(res, url, aggs);
     if (url.pathname === '/v2/reference/news') return news(res, url);
+    if (url.pathname === '/v1/marketstatus/now') return json(res, 200, marketStatus());
     return json(res, 404, { status: 'NOT_FOUND', request_id: requestId(), message: 'Data not found.' });
   }
 
   const server = createServer((req, res) => {
     const at = performance.timeOrigin + performance.now();
     const url = new URL(req.url ?? '/', 'http://fake');
-    const keyOk = url.searchParams.get('apiKey') === o.apiKey;
+    const ok = keyOk(url.searchParams.get('apiKey'));
     url.searchParams.delete('apiKey');
     const status = route(req, res);
-    requests.push({ method: req.method ?? 'GET', path: url.pathname + url.search, keyOk, status, at });
+    requests.push({ method: req.method ?? 'GET', path: url.pathname + url.search, keyOk: ok, status, at });
   });
 
   // WebSocket: the stocks cluster at /stocks, speaking the protocol of .massive/websocket.json (see polygon-wire.ts).
@@ -221,7 +238,7 @@ export async function startFakePolygon(o: FakePolygonOptions): Promise<FakePolyg
       const action = String(msg.action);
       const params = typeof msg.params === 'string' ? msg.params : '';
       if (action === 'auth') {
-        c.authed = params === o.apiKey;
+        c.authed = keyOk(params);
         wsMessages.push({ action, ok: c.authed });
         if (c.authed) return status(ws, 'auth_success', 'authenticated');
         status(ws, 'auth_failed', 'authentication failed');
@@ -265,6 +282,9 @@ export async function startFakePolygon(o: FakePolygonOptions): Promise<FakePolyg
     },
     dropConnections() {
       for (const ws of clients.keys()) ws.terminate();
+    },
+    setApiKeys(keys) {
+      validKeys = new Set(keys);
     },
     async close() {
       for (const ws of clients.keys()) ws.terminate();

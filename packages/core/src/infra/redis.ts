@@ -21,4 +21,6 @@ export const keys = (prefix: string) => ({
   freshness: (timeframe: string) => `${prefix}:fresh:${timeframe}`,
   heartbeat: (role: string, id: string) => `${prefix}:hb:${role}:${id}`,
   heartbeatPattern: `${prefix}:hb:*`,
+  /** pub/sub: a provider's active API key changed ({ provider, at }); running clients re-read their credentials */
+  apiKeysChanged: `${prefix}:api-keys:changed`,
 });
