@@ -36,7 +36,9 @@ export function createApiProbe(config: TConfig, redis: Redis, logger: Logger): A
     } catch (e) {
       if (!(e instanceof AlpacaError)) throw e;
       const reachable = e.kind !== 'broker_down';
-      return { ok: false, reachable, authorised: reachable && e.kind !== 'auth', clockSkewMs: null, detail: e.message };
+      // The client's own advice names the environment variables; a key under test may be a stored one.
+      const detail = e.kind === 'auth' ? `Alpaca refused the key (HTTP ${e.detail.status ?? '?'}): ${e.detail.brokerMessage || 'no message'}` : e.message;
+      return { ok: false, reachable, authorised: reachable && e.kind !== 'auth', clockSkewMs: null, detail };
     }
   }
   async function polygon(s: Extract<ApiSecret, { provider: 'polygon' }>): Promise<ApiProbeResult> {
@@ -47,7 +49,8 @@ export function createApiProbe(config: TConfig, redis: Redis, logger: Logger): A
     } catch (e) {
       if (!(e instanceof PolygonError)) throw e;
       const reachable = e.kind !== 'server' && e.kind !== 'quota_exhausted';
-      return { ok: false, reachable, authorised: reachable && e.kind !== 'auth', clockSkewMs: null, detail: e.message };
+      const detail = e.kind === 'auth' ? `Polygon refused the key (HTTP ${e.status ?? '?'})` : e.message;
+      return { ok: false, reachable, authorised: reachable && e.kind !== 'auth', clockSkewMs: null, detail };
     }
   }
   return { probe: (s) => (s.provider === 'alpaca' ? alpaca(s) : polygon(s)) };
