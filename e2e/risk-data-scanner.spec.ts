@@ -2,10 +2,9 @@
 // pipeline's order, the Data page shows the replayed symbols fresh and a planted quarantined bar, the what-if
 // check denies with a reason code and passes, and a scan run from the page shows its results. Each page is
 // screenshotted and checked with axe (no serious or critical violations).
-import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type Page } from '@playwright/test';
 import pg from 'pg';
-import { ExtraWorkers, readStack, signIn } from './stack-env';
+import { checkPage, ExtraWorkers, readStack, signInActive } from './stack-env';
 
 const feed = new ExtraWorkers('feed process');
 const SYMBOLS = ['SPY', 'QQQ', 'AAPL', 'MSFT']; // REPLAY_SYMBOLS of e2e/stack.ts
@@ -13,33 +12,13 @@ const SYMBOLS = ['SPY', 'QQQ', 'AAPL', 'MSFT']; // REPLAY_SYMBOLS of e2e/stack.t
 test.afterEach(async ({}, info) => feed.attachOnFailure(info));
 test.afterAll(() => feed.stop());
 
-async function signInActive(page: Page) {
-  const stack = readStack();
-  await page.goto('/login');
-  await signIn(page, stack);
-  await expect(page.getByTestId('trading-state')).toBeVisible();
-  // Another journey may have halted trading (console.spec does); an admin resumes it, as an operator would.
-  if ((await page.getByTestId('trading-state').getAttribute('data-state')) !== 'ACTIVE') {
-    await page.getByRole('button', { name: 'Resume trading' }).click();
-    const dialog = page.getByRole('dialog', { name: 'Confirm resume' });
-    await dialog.getByLabel(/Reason/).fill('e2e: risk journey needs an active market');
-    await dialog.getByRole('button', { name: 'Confirm resume' }).click();
-    await expect(page.getByTestId('trading-state')).toHaveAttribute('data-state', 'ACTIVE');
-  }
-}
-
-async function checkPage(page: Page, name: string) {
-  await test.info().attach(name, { body: await page.screenshot({ fullPage: true }), contentType: 'image/png' });
-  const violations = (await new AxeBuilder({ page }).analyze()).violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  expect(violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`), `${name}: axe`).toEqual([]);
-}
-
 const gaugeValue = async (page: Page, key: string) => Number(await page.getByTestId(`gauge-${key}`).getAttribute('data-value'));
 
 test('risk gauges move with an order, data freshness and quarantine, what-if deny and pass, a scan from the page', async ({ page }) => {
   test.setTimeout(300_000);
   const stack = readStack();
-  await signInActive(page);
+  await page.goto('/login');
+  await signInActive(page, stack, 'e2e: risk journey needs an active market');
 
   // A quarantined bar, planted as the ingest path would write it.
   const db = new pg.Client({ connectionString: stack.env.DATABASE_URL });

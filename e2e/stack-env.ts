@@ -2,7 +2,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { expect, type Page, type TestInfo } from '@playwright/test';
+import AxeBuilder from '@axe-core/playwright';
+import { expect, test, type Page, type TestInfo } from '@playwright/test';
 
 export interface Stack {
   env: Record<string, string>;
@@ -77,6 +78,14 @@ export async function signInActive(page: Page, stack: Stack, reason = 'e2e: the 
   await page.getByRole('button', { name: 'Resume trading' }).click();
   const resume = page.getByRole('dialog', { name: 'Confirm resume' });
   await resume.getByLabel(/Reason/).fill(reason);
+  await resume.getByLabel(/Your password/).fill(stack.admin.password);
   await resume.getByRole('button', { name: 'Confirm resume' }).click();
   await expect(state).toHaveAttribute('data-state', 'ACTIVE');
+}
+
+/** Keeps a full-page screenshot as a test artifact and fails on serious or critical axe-core violations. */
+export async function checkPage(page: Page, name: string): Promise<void> {
+  await test.info().attach(name, { body: await page.screenshot({ fullPage: true }), contentType: 'image/png' });
+  const violations = (await new AxeBuilder({ page }).analyze()).violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  expect(violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`), `${name}: axe`).toEqual([]);
 }
