@@ -12,6 +12,7 @@ import { registerModels } from './commands/models.ts';
 import { registerBacktest } from './commands/backtest.ts';
 import { registerRisk } from './commands/risk.ts';
 import { registerAudit } from './commands/audit.ts';
+import { registerKeys } from './commands/keys.ts';
 import { registerUsers } from './commands/users.ts';
 import type { CliContext } from './context.ts';
 
@@ -29,6 +30,7 @@ export function buildProgram(ctx: () => CliContext): Command {
   registerFeatures(program, ctx);
   registerScan(program, ctx);
   registerAudit(program, ctx);
+  registerKeys(program, ctx);
   registerUsers(program, ctx);
   return program;
 }

@@ -56,7 +56,7 @@ async function swapIn(deps: Deps, kind: Swap, input: { actor: KeyActor; provider
       },
     });
     await deps.events.publish('audit');
-    deps.logger.warn({ category: 'system', provider, keyRowId: row.id, masked: row.masked, actor: actor.email }, message);
+    deps.logger.info({ category: 'system', provider, keyRowId: row.id, masked: row.masked, actor: actor.email }, message);
     return { outcome: 'refused', provider, key: toKeyRow(tested), previous: current ? toKeyRow(current) : null, test, message };
   }
 
@@ -83,7 +83,7 @@ async function swapIn(deps: Deps, kind: Swap, input: { actor: KeyActor; provider
   await announceKeyChange(deps, provider);
   await deps.events.publish('audit');
   const message = `${PROVIDER_NAME[provider]} key ${after.masked} is active${before ? `; ${before.masked} is disabled (kept for rollback)` : ''}`;
-  deps.logger.warn({ category: 'system', provider, keyRowId: after.id, masked: after.masked, previous: before?.masked ?? null, actor: actor.email }, `${kind}: ${message}`);
+  deps.logger.info({ category: 'system', provider, keyRowId: after.id, masked: after.masked, previous: before?.masked ?? null, actor: actor.email }, `${kind}: ${message}`);
   return { outcome: 'swapped', provider, key: toKeyRow(after), previous: before ? toKeyRow(before) : null, test, message };
 }
 
