@@ -12,6 +12,7 @@ import { positionsRouter } from './routers/positions.ts';
 import { ordersRouter } from './routers/orders.ts';
 import { logsRouter } from './routers/logs.ts';
 import { approvalsRouter, settingsRouter, usersRouter } from './routers/admin.ts';
+import { keysRouter } from './routers/keys.ts';
 import { router, viewerProcedure } from './trpc.ts';
 
 export const appRouter = router({
@@ -31,5 +32,6 @@ export const appRouter = router({
   users: usersRouter,
   settings: settingsRouter,
   approvals: approvalsRouter,
+  keys: keysRouter,
 });
 export type AppRouter = typeof appRouter;
