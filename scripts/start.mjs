@@ -50,8 +50,8 @@ await main(async () => {
     const secrets = demoSecrets(root);
     sources = secrets.sources;
     env = { ...appEnv(root, secrets.values), DEMO_ADMIN_PASSWORD: secrets.values.DEMO_ADMIN_PASSWORD };
-    // SESSION_SECRET is never printed, only where it came from.
-    return { note: `SESSION_SECRET from ${sources.SESSION_SECRET}, DEMO_ADMIN_PASSWORD from ${sources.DEMO_ADMIN_PASSWORD}` };
+    // SESSION_SECRET and KEYS_ENCRYPTION_KEYS are never printed, only where they came from.
+    return { note: `SESSION_SECRET from ${sources.SESSION_SECRET}, DEMO_ADMIN_PASSWORD from ${sources.DEMO_ADMIN_PASSWORD}, KEYS_ENCRYPTION_KEYS from ${sources.KEYS_ENCRYPTION_KEYS}` };
   });
   const warning = replayDataWarning(env);
   if (warning) console.warn(`! ${warning}`);

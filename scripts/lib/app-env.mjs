@@ -22,7 +22,7 @@ export function appEnv(root, secrets, env = process.env) {
     DEMO_ADMIN_EMAIL: DEFAULT_ADMIN_EMAIL,
   };
   const userSet = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
-  return { ...defaults, ...userSet, SESSION_SECRET: secrets.SESSION_SECRET };
+  return { ...defaults, ...userSet, SESSION_SECRET: secrets.SESSION_SECRET, KEYS_ENCRYPTION_KEYS: secrets.KEYS_ENCRYPTION_KEYS };
 }
 
 /** One warning when the replay data is missing: the workers would start and then find no bars. */

@@ -1,5 +1,6 @@
-// Demo secrets for `npm start`, made once under .run/ (files mode 0600) and reused so that sessions and the
-// demo admin's password survive restarts. A value set in the environment always wins and is never written.
+// Demo secrets for `npm start`, made once under .run/ (files mode 0600) and reused so that sessions, the demo
+// admin's password and the stored API keys' encryption key survive restarts. A value set in the environment always
+// wins and is never written.
 import { randomBytes, randomInt } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -8,6 +9,11 @@ const ALPHANUMERIC = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz012345
 
 export function newSessionSecret() {
   return randomBytes(48).toString('base64url');
+}
+
+/** KEYS_ENCRYPTION_KEYS with one entry: id "k1" and 32 random bytes (AES-256) in base64. */
+export function newKeysEncryptionKeys() {
+  return `k1:${randomBytes(32).toString('base64')}`;
 }
 
 /** 20 letters and digits with at least one upper-case, one lower-case and one digit (common password rules). */
@@ -44,9 +50,11 @@ function readOrCreate(file, make) {
 const SECRETS = {
   SESSION_SECRET: { file: 'session-secret', make: newSessionSecret },
   DEMO_ADMIN_PASSWORD: { file: 'demo-admin-password', make: () => newPassword() },
+  // Seals the provider API keys stored in the database: lose it and they must be added again.
+  KEYS_ENCRYPTION_KEYS: { file: 'keys-encryption-keys', make: newKeysEncryptionKeys },
 };
 
-/** `{ values: { SESSION_SECRET, DEMO_ADMIN_PASSWORD }, sources: { NAME: 'environment' | '.run/<file>' } }`. */
+/** `{ values: { SESSION_SECRET, DEMO_ADMIN_PASSWORD, KEYS_ENCRYPTION_KEYS }, sources: { NAME: 'environment' | '.run/<file>' } }`. */
 export function demoSecrets(root, env = process.env) {
   const dir = path.join(root, '.run');
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
