@@ -4,7 +4,7 @@ import { createTestRuntime, maCrossStrategy, type TestRuntime } from '@ai-trader
 import { keys } from '@ai-trader/core';
 import { dec } from '@ai-trader/domain';
 import { loadReplay, runReplay } from '@ai-trader/adapters';
-import { haltTrading, seedStrategies } from '@ai-trader/core';
+import { haltTrading, seedStrategies, verifyAuditChain } from '@ai-trader/core';
 import { startPipeline } from './pipeline.ts';
 
 const SLICE = { FEED: 'replay', REPLAY_SYMBOLS: 'SPY,QQQ', REPLAY_START: '2025-06-04', REPLAY_END: '2025-06-05', REPLAY_PACING: 'lockstep' };
@@ -97,6 +97,18 @@ describe('replay through the real pipeline', () => {
     expect(await again.feedDone).toBe(156);
     await again.close();
     expect(await snapshot(rt)).toEqual(EXPECTED);
+
+    // The audit trail has every order decision once (the replay's second pass decided nothing again) and every
+    // broker call, each naming what it was about; the chain is intact.
+    const decisions = await rt.deps.prisma.riskDecision.findMany({ include: { intent: { include: { order: true } } } });
+    const decided = await rt.deps.prisma.auditLog.findMany({ where: { action: 'order.decision' } });
+    expect(decided.map((a) => (a.after as { decisionId: string }).decisionId).sort()).toEqual(decisions.map((d) => d.id).sort());
+    for (const a of decided) expect(a.actorEmail).toBe('system:risk');
+    const orders = decisions.flatMap((d) => (d.intent?.order ? [d.intent.order.clientOrderId] : []));
+    const calls = await rt.deps.prisma.auditLog.findMany({ where: { action: 'broker.submit' } });
+    expect(calls.map((a) => (a.after as { clientOrderId: string }).clientOrderId).sort()).toEqual(orders.sort());
+    expect(calls.every((a) => a.reason === 'accepted by sim' && a.actorEmail === 'system:execution')).toBe(true);
+    expect((await verifyAuditChain(rt.deps)).intact).toBe(true);
   });
 });
 
@@ -148,7 +160,8 @@ describe('HALT in the middle of a replay', () => {
       const d = s.decision!;
       expect(d.outcome === 'DENIED' ? d.reasonCode : d.intent?.status).toMatch(/TRADING_HALTED|BLOCKED/);
     }
-    const audit = await p.auditLog.findMany({ where: { NOT: { action: { startsWith: 'strategy.' } } }, orderBy: { id: 'asc' } }); // seeding the strategy is audited too
+    // Seeding the strategy is audited too, and so is every order decision and broker call (system actors): operator actions only here.
+    const audit = await p.auditLog.findMany({ where: { NOT: [{ action: { startsWith: 'strategy.' } }, { actorEmail: { startsWith: 'system:' } }] }, orderBy: { id: 'asc' } });
     expect(audit.map((a) => a.action)).toEqual(['trading.halt', 'orders.cancel-all']);
     expect(audit[0]!.before).toMatchObject({ tradingState: { state: 'ACTIVE' } });
     expect(audit[0]!.after).toMatchObject({ tradingState: { state: 'HALTED', changedBy: 'test@example.com' } });

@@ -89,7 +89,7 @@ export async function auditCsv(deps: ViewDeps, filter: TAuditFilter, maxRows = A
 // ---------- the runbook's reports (CLI) ----------
 
 /** Actions about orders and the trading state (operator or automatic), shown with the decisions they concern. */
-const TRADE_ACTION_PREFIXES = ['order.', 'orders.', 'position.', 'trading.'];
+const TRADE_ACTION_PREFIXES = ['order.', 'orders.', 'position.', 'trading.', 'broker.'];
 
 export interface AuditTradesReport {
   from: string;
@@ -128,7 +128,7 @@ export async function auditTrades(deps: Pick<Deps, 'pool' | 'clock'>, q: { from:
   for (const r of rows.map(toRow)) {
     const coid = (r.after as { clientOrderId?: unknown } | null)?.clientOrderId;
     if (typeof coid === 'string') byOrder.set(coid, [...(byOrder.get(coid) ?? []), r]);
-    else actions.push(r);
+    else if (r.action !== 'order.decision') actions.push(r); // a denied decision is listed among the decisions already
   }
   const listed = new Set<string>();
   const withAudit = decisions.reverse().map((d) => {

@@ -9,6 +9,7 @@ import type Decimal from 'decimal.js';
 import { latestCloses } from '../infra/latest-bars.ts';
 import type { Deps } from '../ports.ts';
 import { isSymbolStale } from './freshness.ts';
+import { clientOrderIdFor } from './submit-intent.ts';
 
 /** Orders still working, one row each: approved intents not yet sent, and sent orders with an unfilled
  *  remainder. Two indexed halves (intents by status, orders by status) instead of one OR over a join.
@@ -140,6 +141,26 @@ export interface RiskDecisionResult {
 type DecisionRow = Omit<RiskDecisionResult, 'intent'> & { intentId: string | null; intentStatus: string | null };
 const toResult = ({ intentId, intentStatus, ...d }: DecisionRow): RiskDecisionResult => ({ ...d, intent: intentId ? { id: intentId, status: intentStatus! } : null });
 
+/**
+ * The decision as an audit row (order.decision, actor system:risk) in the decision's own transaction: the audit
+ * trail has every order decision, approved (naming the order's client_order_id) or denied (with the reason code).
+ */
+async function auditDecision(
+  client: PgClient,
+  d: {
+    decisionId: string; signalId: string; outcome: 'APPROVED' | 'DENIED'; code: string | null; message: string; qty: string | null; intentId: string | null; marketTime: Date;
+    signal: { symbol: string; side: string; price: string; strategy: string };
+  },
+): Promise<void> {
+  const after = {
+    decisionId: d.decisionId, signalId: d.signalId, outcome: d.outcome, reasonCode: d.code, symbol: d.signal.symbol, side: d.signal.side, price: d.signal.price,
+    strategy: d.signal.strategy, qty: d.qty, intentId: d.intentId, ...(d.intentId ? { clientOrderId: clientOrderIdFor(d.intentId) } : {}), marketTime: d.marketTime.toISOString(),
+  };
+  await client.query(`INSERT INTO audit_log ("actorEmail", action, reason, after) VALUES ('system:risk', 'order.decision', $1, $2)`, [
+    `${d.outcome}${d.code ? ` ${d.code}` : ''}: ${d.message}`.slice(0, 500), after,
+  ]);
+}
+
 export async function checkRisk(deps: Deps, p: TJobPayload<'risk.check'>): Promise<RiskDecisionResult> {
   const decision = await withTransaction(deps.pool, async (client) => {
     // Decisions are serialised (this advisory lock) so buying power is never spent twice; the reads below start
@@ -166,6 +187,7 @@ export async function checkRisk(deps: Deps, p: TJobPayload<'risk.check'>): Promi
         `INSERT INTO risk_decisions (id, "signalId", outcome, "reasonCode", message) VALUES (gen_random_uuid(), $1, 'DENIED', $2, $3) RETURNING id`,
         [p.signalId, result.code, result.message],
       );
+      await auditDecision(client, { decisionId: d!.id, signalId: p.signalId, outcome: 'DENIED', code: result.code, message: result.message, signal, qty: null, intentId: null, marketTime: deps.clock.now() });
       return { id: d!.id, signalId: p.signalId, outcome: 'DENIED' as const, reasonCode: result.code, message: result.message, intent: null };
     } else {
       // The intent in the same transaction as the decision (the outbox); createdAt from our clock: the
@@ -185,6 +207,7 @@ export async function checkRisk(deps: Deps, p: TJobPayload<'risk.check'>): Promi
           levels?.trailPct?.toFixed() ?? (stop === 'trailing_stop' ? signal.exitTrailPct : null),
           result.isEntry ? null : (signal.exitReason ?? 'signal'), stop ?? 'market'],
       );
+      await auditDecision(client, { decisionId: made!.id, signalId: p.signalId, outcome: 'APPROVED', code: null, message: result.message, signal, qty: decStr(result.qty), intentId: made!.intentId, marketTime: deps.clock.now() });
       return { id: made!.id, signalId: p.signalId, outcome: 'APPROVED' as const, reasonCode: null, message: result.message, intent: { id: made!.intentId, status: 'PENDING' } };
     }
   });

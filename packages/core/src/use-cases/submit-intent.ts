@@ -6,7 +6,7 @@
 // cancelled at the broker (it holds the shares there), and is not sent if that stop filled first.
 import { createHash } from 'node:crypto';
 import { ZBrokerCause, type TBrokerCause, type TJobPayload, type TOrderSide, type TTradingState } from '@ai-trader/contracts';
-import { withTransaction } from '@ai-trader/db';
+import { withTransaction, type PgClient } from '@ai-trader/db';
 import { dec, transition } from '@ai-trader/domain';
 import { UnrecoverableError } from 'bullmq';
 import type { Deps } from '../ports.ts';
@@ -100,6 +100,7 @@ export async function submitIntent(deps: Deps, p: TJobPayload<'execution.submit'
       await client.query(`UPDATE order_intents SET status = 'FAILED', "failCause" = $2, "statusReason" = $3, "updatedAt" = now() WHERE id = $1`, [
         intent.id, cause, `${cause}: ${(e as Error).message}`.slice(0, 500),
       ]);
+      await auditBrokerCall(client, deps, intent, clientOrderId, { status: 'failed', brokerOrderId: null, cause, reason: (e as Error).message });
       return 'failed';
     }
     const status = transition('pending_new', ack.status === 'accepted' ? 'accepted' : 'rejected');
@@ -112,6 +113,9 @@ export async function submitIntent(deps: Deps, p: TJobPayload<'execution.submit'
         ack.reason ?? null, status === 'rejected' ? (ack.cause ?? 'rejected') : null, deps.clock.now(), intent.orderType],
     );
     if (status === 'rejected') note.rejected = { cause: ack.cause ?? 'rejected', reason: ack.reason ?? 'rejected by the broker' };
+    await auditBrokerCall(client, deps, intent, clientOrderId, {
+      status: status === 'rejected' ? 'rejected' : 'accepted', brokerOrderId: ack.brokerOrderId, cause: note.rejected?.cause ?? null, reason: note.rejected?.reason ?? null,
+    });
     return status === 'rejected' ? 'rejected' : 'submitted';
   });
   if (outcome === 'submitted' || outcome === 'rejected' || brokerError) await deps.events.publish('order');
@@ -122,6 +126,22 @@ export async function submitIntent(deps: Deps, p: TJobPayload<'execution.submit'
   if (brokerError)
     deps.logger.error({ category: 'orders', intentId: p.intentId, clientOrderId, cause: failureCause(brokerError) }, `order not sent: ${(brokerError as Error).message}`);
   return outcome;
+}
+
+/** The broker call's summary as an audit row (broker.submit, actor system:execution) in the submission's transaction. */
+async function auditBrokerCall(
+  client: PgClient,
+  deps: Pick<Deps, 'broker' | 'clock'>,
+  intent: Pick<IntentRow, 'id' | 'symbol' | 'side' | 'qty' | 'orderType'>,
+  clientOrderId: string,
+  r: { status: 'accepted' | 'rejected' | 'failed'; brokerOrderId: string | null; cause: string | null; reason: string | null },
+): Promise<void> {
+  const after = {
+    clientOrderId, intentId: intent.id, broker: deps.broker.name, brokerOrderId: r.brokerOrderId, symbol: intent.symbol, side: intent.side, qty: intent.qty,
+    type: intent.orderType, status: r.status, cause: r.cause, marketTime: deps.clock.now().toISOString(),
+  };
+  const reason = r.status === 'accepted' ? `accepted by ${deps.broker.name}` : `${r.status} (${r.cause}): ${r.reason ?? ''}`.slice(0, 500);
+  await client.query(`INSERT INTO audit_log ("actorEmail", action, reason, after) VALUES ('system:execution', 'broker.submit', $1, $2)`, [reason, after]);
 }
 
 /** Cancels the given protective stops at the broker, each confirmed: 'not_open' when one of them filled first. */
