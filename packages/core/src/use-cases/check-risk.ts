@@ -211,7 +211,11 @@ export async function checkRisk(deps: Deps, p: TJobPayload<'risk.check'>): Promi
       return { id: made!.id, signalId: p.signalId, outcome: 'APPROVED' as const, reasonCode: null, message: result.message, intent: { id: made!.intentId, status: 'PENDING' } };
     }
   });
-  if (decision.intent && decision.intent.status === 'PENDING') await deps.jobs.add('execution.submit', { intentId: decision.intent.id });
+  // The decision is a row of the Orders page (and an approved SELL shows as closing on Positions): tell the console.
+  await Promise.all([
+    decision.intent && decision.intent.status === 'PENDING' ? deps.jobs.add('execution.submit', { intentId: decision.intent.id }) : null,
+    deps.events.publish('order'),
+  ]);
   if (decision.outcome === 'DENIED') deps.logger.info({ signalId: p.signalId, code: decision.reasonCode }, `order denied: ${decision.message}`);
   return decision;
 }

@@ -118,7 +118,7 @@ export async function submitIntent(deps: Deps, p: TJobPayload<'execution.submit'
     });
     return status === 'rejected' ? 'rejected' : 'submitted';
   });
-  if (outcome === 'submitted' || outcome === 'rejected' || brokerError) await deps.events.publish('order');
+  if (outcome === 'submitted' || outcome === 'rejected' || brokerError || note.blocked) await deps.events.publish('order');
   if (outcome === 'submitted') deps.logger.info({ category: 'orders', intentId: p.intentId, clientOrderId, broker: deps.broker.name }, 'order submitted');
   if (note.blocked) deps.logger.warn({ category: 'orders', intentId: p.intentId }, `intent blocked: ${note.blocked}`);
   if (note.rejected)

@@ -23,7 +23,7 @@ export const PROTECTIVE_STOP = 'protective_stop';
 const WORKING = ['pending_new', 'new', 'partially_filled'] as const;
 
 type WatchDeps = Pick<Deps, 'prisma' | 'pool' | 'jobs' | 'logger' | 'events' | 'broker' | 'clock'>;
-type CancelDeps = Pick<Deps, 'prisma' | 'broker' | 'logger'>;
+type CancelDeps = Pick<Deps, 'prisma' | 'broker' | 'logger' | 'events'>;
 
 export interface ExitWatch {
   trigger: { reason: ExitReason; level: string; message: string; signalId: string | null } | null;
@@ -59,8 +59,10 @@ export async function watchExits(deps: WatchDeps, at: { symbol: string; timefram
     { high: dec(bar.high), low: dec(bar.low) },
   );
   // The high-water mark only rises (a bar replayed out of order cannot lower it).
-  if (c.highWater && (!pos.highWater || c.highWater.gt(pos.highWater.toString())))
+  if (c.highWater && (!pos.highWater || c.highWater.gt(pos.highWater.toString()))) {
     await deps.prisma.$executeRaw`UPDATE positions SET "highWater" = GREATEST(COALESCE("highWater", 0), ${decStr(c.highWater)}::numeric), "updatedAt" = now() WHERE symbol = ${bar.symbol}`;
+    await deps.events.publish('position'); // the trailing stop moved (the Positions page shows it)
+  }
 
   const sells = await workingSells(deps, bar.symbol);
   const protective = sells.filter((s) => s.exitReason === PROTECTIVE_STOP);
@@ -133,7 +135,10 @@ export async function cancelProtectiveStops(deps: CancelDeps, symbol: string, wh
       const withdrawn = await deps.prisma.$executeRaw`
         UPDATE order_intents SET status = 'BLOCKED', "statusReason" = ${`protective stop withdrawn before it was sent: ${why}`}, "updatedAt" = now()
          WHERE id = ${s.id}::uuid AND status = 'PENDING' AND NOT EXISTS (SELECT 1 FROM orders o WHERE o."intentId" = order_intents.id)`;
-      if (withdrawn) continue;
+      if (withdrawn) {
+        await deps.events.publish('order');
+        continue;
+      }
     }
     if (!deps.broker.cancelOrder) throw new Error(`broker ${deps.broker.name} cannot cancel orders: protective stops need BrokerPort.cancelOrder`);
     const clientOrderId = clientOrderIdFor(s.id);
