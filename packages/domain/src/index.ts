@@ -5,6 +5,7 @@ export * from './risk/pre-trade.ts';
 export * from './risk/exits.ts';
 export * from './orders/order-state.ts';
 export * from './portfolio/position.ts';
+export * from './portfolio/position-value.ts';
 export * from './calendar/nyse.ts';
 export * from './bars/bar-problem.ts';
 export * from './bars/bar-checks.ts';
