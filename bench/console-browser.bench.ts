@@ -14,6 +14,7 @@
 //     and the same 50,000 bars drawn as candles by a plain canvas loop, to the next painted frame. Goal: ≤ 250 ms.
 //   pnpm exec tsx bench/console-browser.bench.ts [fills=40] [positions=1000] [chartRepeats=5]   (BENCH_PORT, default 3262)
 import { chromium, type Page } from '@playwright/test';
+import { encodeChartBars } from '@ai-trader/contracts';
 import { startPipeline } from '@ai-trader/workers';
 import { pct, seedBook, sleep, startConsoleStack } from './console-stack.ts';
 
@@ -248,9 +249,10 @@ try {
     `SELECT ts, open::text, high::text, low::text, close::text, volume::text FROM market_data_5m WHERE symbol = $1 ORDER BY ts`, [CHART_SYMBOL]);
   const { positionDetail } = await import('@ai-trader/core');
   const base = await positionDetail(rt.deps, { symbol: CHART_SYMBOL, bars: 390 });
-  const num = (s: string) => s.replace(/\.?0+$/, '');
-  const full = { ...base, bars: detail.rows.map((b) => ({ ts: b.ts.toISOString(), open: num(b.open), high: num(b.high), low: num(b.low), close: num(b.close), volume: b.volume })) };
-  if (full.bars.length !== CHART_BARS) throw new Error(`expected ${CHART_BARS} stored bars of ${CHART_SYMBOL}, found ${full.bars.length}`);
+  // The server's form of the bars (encodeChartBars, as positionDetail sends them) and its SSE message (superjson's
+  // serialisation of an answer of plain values is {json: …}).
+  const full = { ...base, bars: encodeChartBars(detail.rows) };
+  if (full.bars.t.length !== CHART_BARS) throw new Error(`expected ${CHART_BARS} stored bars of ${CHART_SYMBOL}, found ${full.bars.t.length}`);
   const message = JSON.stringify({ json: full });
   let served = false;
   await page.route('**/api/trpc/positions.liveDetail**', async (route) => {
@@ -276,7 +278,7 @@ try {
   for (let k = 0; k < CHART_REPEATS; k++) {
     refRuns.push(await page.evaluate(([w, h]) => new Promise<{ total: number; draw: number }>((resolve) => {
       const t0 = performance.now();
-      const bars = (JSON.parse((window as unknown as { __msg: string }).__msg) as { json: { bars: { open: string; high: string; low: string; close: string }[] } }).json.bars;
+      const bars = (JSON.parse((window as unknown as { __msg: string }).__msg) as { json: { bars: { scale: number; o: number[]; h: number[]; l: number[]; c: number[] } } }).json.bars;
       const t1 = performance.now();
       const canvas = document.createElement('canvas');
       canvas.width = w;
@@ -284,19 +286,20 @@ try {
       canvas.style.cssText = `position:fixed;left:0;top:0;width:${w}px;height:${h}px;z-index:9999`;
       document.body.appendChild(canvas);
       const ctx = canvas.getContext('2d')!;
-      const o = new Float64Array(bars.length), hi = new Float64Array(bars.length), lo = new Float64Array(bars.length), c = new Float64Array(bars.length);
+      const n = bars.o.length, k = 10 ** bars.scale;
+      const o = new Float64Array(n), hi = new Float64Array(n), lo = new Float64Array(n), c = new Float64Array(n);
       let min = Infinity, max = -Infinity;
-      bars.forEach((b, i) => {
-        o[i] = Number(b.open); hi[i] = Number(b.high); lo[i] = Number(b.low); c[i] = Number(b.close);
+      for (let i = 0; i < n; i++) {
+        o[i] = bars.o[i]! / k; hi[i] = bars.h[i]! / k; lo[i] = bars.l[i]! / k; c[i] = bars.c[i]! / k;
         if (lo[i]! < min) min = lo[i]!;
         if (hi[i]! > max) max = hi[i]!;
-      });
-      const x = (i: number) => (i / bars.length) * w, y = (v: number) => h - ((v - min) / (max - min)) * h;
-      const bw = Math.max(1, w / bars.length);
+      }
+      const x = (i: number) => (i / n) * w, y = (v: number) => h - ((v - min) / (max - min)) * h;
+      const bw = Math.max(1, w / n);
       for (const up of [true, false]) {
         ctx.fillStyle = up ? '#3fb950' : '#f85149';
         ctx.beginPath();
-        for (let i = 0; i < bars.length; i++) {
+        for (let i = 0; i < n; i++) {
           if (c[i]! >= o[i]! !== up) continue;
           ctx.rect(x(i), y(hi[i]!), 1, y(lo[i]!) - y(hi[i]!));
           ctx.rect(x(i), y(Math.max(o[i]!, c[i]!)), bw, Math.max(1, Math.abs(y(o[i]!) - y(c[i]!))));

@@ -4,7 +4,7 @@
 // the same rows as CSV; a symbol's drill-down has the bars and the entry and exit fills.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestRuntime, type TestRuntime } from '@ai-trader/adapters/testing';
-import type { TActor, TOrdersFilter } from '@ai-trader/contracts';
+import { decodeChartBars, type TActor, type TOrdersFilter } from '@ai-trader/contracts';
 import {
   applyTradeUpdate, cancelOrder, checkRisk, closePosition, haltTrading, ingestBar, listOrders, listPositions, MANUAL_STRATEGY, newYorkMidnight, orderTimeline,
   ordersCsv, positionDetail, resumeTrading, submitIntent, TradeRequestError,
@@ -108,13 +108,15 @@ describe('positions and orders (console use-cases)', () => {
 
     // The drill-down: the bars and both fills (entry and manual exit) as the chart's markers.
     const detail = await positionDetail(rt.deps, { symbol: 'SPY', bars: 100 });
-    expect(detail.bars.map((b) => b.ts)).toEqual(['2025-06-04T13:30:00.000Z', '2025-06-04T13:35:00.000Z', '2025-06-04T13:40:00.000Z', '2025-06-04T13:45:00.000Z']);
+    expect(decodeChartBars(detail.bars).map((b) => [b.ts, b.close])).toEqual([
+      ['2025-06-04T13:30:00.000Z', '600'], ['2025-06-04T13:35:00.000Z', '601'], ['2025-06-04T13:40:00.000Z', '604.005'], ['2025-06-04T13:45:00.000Z', '605'],
+    ]);
     expect(detail.fills.map((f) => [f.side, f.qty, f.price, f.at, f.exitReason, f.strategy])).toEqual([
       ['BUY', '16', '601', '2025-06-04T13:35:00.000Z', null, 'test-1'],
       ['SELL', '16', '605', '2025-06-04T13:45:00.000Z', 'manual', MANUAL_STRATEGY],
     ]);
     // A window of the newest bars still reaches back to the latest entry.
-    expect((await positionDetail(rt.deps, { symbol: 'SPY', bars: 1 })).bars[0]!.ts).toBe('2025-06-04T13:30:00.000Z');
+    expect(decodeChartBars((await positionDetail(rt.deps, { symbol: 'SPY', bars: 1 })).bars)[0]!.ts).toBe('2025-06-04T13:30:00.000Z');
   });
 
   it('a cancel that loses the race with a fill reports not_open and leaves the books to the fill', async () => {

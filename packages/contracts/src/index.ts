@@ -4,6 +4,7 @@ export * from './jobs.ts';
 export * from './api.ts';
 export * from './strategy.ts';
 export * from './scanner.ts';
+export * from './chart-bars.ts';
 export * from './positions.ts';
 export * from './orders.ts';
 export * from './risk.ts';

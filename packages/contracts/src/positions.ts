@@ -2,6 +2,7 @@
 // the chart) and the manual close. Money and quantities are decimal strings; times are ISO-8601 UTC.
 import { z } from 'zod';
 import { ZReason } from './api.ts';
+import { ZChartBars } from './chart-bars.ts';
 import { ZDecimalString, ZOrderSide, ZSymbol, ZTradingState } from './market.ts';
 
 export const ZPositionRow = z.object({
@@ -41,9 +42,6 @@ export const ZPositionDetailInput = z.object({
   bars: z.number().int().min(20).max(1000).default(390),
 });
 
-export const ZChartBar = z.object({ ts: z.iso.datetime(), open: ZDecimalString, high: ZDecimalString, low: ZDecimalString, close: ZDecimalString, volume: z.string() });
-export type TChartBar = z.infer<typeof ZChartBar>;
-
 export const ZPositionFill = z.object({
   id: z.string(),
   at: z.iso.datetime(),
@@ -62,7 +60,8 @@ export const ZPositionDetail = z.object({
   symbol: z.string(),
   asOf: z.iso.datetime(),
   position: ZPositionRow.nullable(),
-  bars: z.array(ZChartBar),
+  /** The charted 5m bars as columns (chart-bars.ts: encodeChartBars / decodeChartBars). */
+  bars: ZChartBars,
   /** Fills of the symbol within the charted window, oldest first. */
   fills: z.array(ZPositionFill),
 });

@@ -39,7 +39,7 @@ describe('positions and orders procedures', () => {
     expect(list.positions.map((p) => [p.symbol, p.qty, p.avgCost])).toEqual([['SPY', '16', '601']]);
     const detail = await v.positions.detail({ symbol: 'SPY' });
     expect(detail.fills.map((f) => f.side)).toEqual(['BUY']);
-    expect(detail.bars).toHaveLength(2);
+    expect(detail.bars.t).toHaveLength(2);
     const orders = await v.orders.list({ filter: { view: 'history' } });
     expect(orders.rows.map((r) => r.status)).toEqual(['filled']);
     const t = await v.orders.timeline({ id: orders.rows[0]!.id });

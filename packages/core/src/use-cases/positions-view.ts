@@ -1,6 +1,6 @@
 // What the Positions page reads: every position valued at the last bar with its armed exits and any SELL still
 // working for it, and per symbol the bars and fills its chart draws (entries and exits as markers).
-import type { TPositionDetail, TPositionRow, TPositionsView } from '@ai-trader/contracts';
+import { encodeChartBars, type TPositionDetail, type TPositionRow, type TPositionsView } from '@ai-trader/contracts';
 import { centsStr, dec, positionFigures, scaled, scaledStr } from '@ai-trader/domain';
 import { latestCloses } from '../infra/latest-bars.ts';
 import type { Deps } from '../ports.ts';
@@ -122,7 +122,7 @@ export async function positionDetail(deps: ViewDeps, q: { symbol: string; bars: 
     symbol: q.symbol,
     asOf: deps.clock.now().toISOString(),
     position: position ?? null,
-    bars: bars.map((b) => ({ ts: b.ts.toISOString(), open: dec(b.open).toFixed(), high: dec(b.high).toFixed(), low: dec(b.low).toFixed(), close: dec(b.close).toFixed(), volume: b.volume })),
+    bars: encodeChartBars(bars),
     fills: fills.map((f) => ({
       id: f.id, at: f.filledAt.toISOString(), side: f.side, qty: dec(f.qty).toFixed(), price: dec(f.price).toFixed(), clientOrderId: f.clientOrderId,
       strategy: f.strategy, exitReason: f.exitReason,

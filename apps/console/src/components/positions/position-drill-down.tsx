@@ -36,7 +36,7 @@ export function PositionDrillDown({ symbol, onDismiss, canAct, onClose }: { symb
         <div aria-busy="true" className="chart-skeleton">
           {sub.error ? <p role="alert" className="error">Cannot load {symbol}: {sub.error.message}</p> : <p>Loading {symbol}…</p>}
         </div>
-      ) : d.bars.length === 0 ? (
+      ) : d.bars.t.length === 0 ? (
         <p className="empty">No 5-minute bars of {symbol} are stored yet: the chart appears once the feed (or a backfill) brings some.</p>
       ) : (
         <CandleChart detail={d} />
