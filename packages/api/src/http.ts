@@ -4,6 +4,7 @@
 // expiry, account disabled — checked every STREAM_SESSION_CHECK_MS.
 import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
 import { csrfTokenValid, sessionAlive, sessionFromHeaders } from './auth.ts';
+import { cachedQuery } from './cached-queries.ts';
 import { appRouter } from './root.ts';
 import type { ConsoleServer } from './server.ts';
 
@@ -51,13 +52,15 @@ export async function handleTrpcRequest(
     signedIn && isStream
       ? boundToSession(req, () => sessionAlive(server.runtime.deps.prisma, signedIn.sessionId, server.config), opts.streamSessionCheckMs ?? STREAM_SESSION_CHECK_MS)
       : req;
-  return fetchRequestHandler({
+  const actor = signedIn?.actor ?? null;
+  // The big lists come from a cache of their answer while nothing they show has changed (signed-in callers only).
+  return cachedQuery(server.live, request, actor, () => fetchRequestHandler({
     endpoint: '/api/trpc',
     req: request,
     router: appRouter,
-    createContext: () => ({ deps: server.runtime.deps, live: server.live, actor: signedIn?.actor ?? null }),
+    createContext: () => ({ deps: server.runtime.deps, live: server.live, actor }),
     onError: ({ error, path }) => {
       if (error.code === 'INTERNAL_SERVER_ERROR') server.runtime.deps.logger.error({ path, err: error.cause?.message ?? error.message }, 'tRPC error');
     },
-  });
+  }));
 }

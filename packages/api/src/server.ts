@@ -24,6 +24,7 @@ export function getConsoleServer(env: Record<string, string | undefined> = proce
   const baseURL = config.PUBLIC_URL ?? `http://localhost:${config.PORT}`;
   const auth = createAuth({ prisma: runtime.deps.prisma, secret: config.SESSION_SECRET, limits: config, baseURL, trustedOrigins: [baseURL, `http://127.0.0.1:${config.PORT}`, `http://localhost:${config.PORT}`] });
   const live = new LiveHub(config.REDIS_URL, config.REDIS_PREFIX);
+  runtime.deps.events = live.telling(runtime.deps.events); // this console's own writes reach its caches at once
   const ready = bootstrapBooks(runtime.deps);
   g.__aiTraderConsole = { config, runtime, auth, live, ready };
   return g.__aiTraderConsole;

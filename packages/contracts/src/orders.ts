@@ -30,7 +30,8 @@ export type TOrdersFilter = z.infer<typeof ZOrdersFilter>;
 
 export const ZOrdersListInput = z.object({
   filter: ZOrdersFilter.default({ view: 'all' }),
-  limit: z.number().int().min(1).max(200).default(50),
+  /** Up to 1,000 rows a page (the console's lists are served from a cache of their answer; see cached-queries.ts). */
+  limit: z.number().int().min(1).max(1000).default(50),
   /** nextCursor of the previous page. */
   cursor: z.string().regex(/^\d{4}-\d\d-\d\dT[\d:.]+Z\|[0-9a-f-]{36}$/, 'must be a nextCursor from a previous page').optional(),
 });

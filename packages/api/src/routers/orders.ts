@@ -5,10 +5,10 @@ import { ZCancelOrderRequest, ZCancelOrderResult, ZOrdersListInput, ZOrdersPage,
 import { cancelOrder, listOrders, orderTimeline } from '@ai-trader/core';
 import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
+import { ORDER_KINDS } from '../cached-queries.ts';
+import { sharedSnapshots } from '../snapshot-cache.ts';
 import { router, traderProcedure, viewerProcedure } from '../trpc.ts';
 import { promptly, tradeRequestErrors } from './positions.ts';
-
-const ORDER_KINDS = ['order', 'signal', 'position', 'trading-state'] as const;
 
 // A malformed cursor or date is the caller's mistake.
 const badInput = <P extends typeof viewerProcedure>(p: P) =>
@@ -24,8 +24,10 @@ export const ordersRouter = router({
    *  at most 4 a second). */
   live: badInput(viewerProcedure).input(ZOrdersListInput.omit({ cursor: true })).subscription(async function* ({ ctx, input, signal }) {
     const aborted = signal ?? new AbortController().signal;
-    yield await listOrders(ctx.deps, input);
-    for await (const _batch of promptly(ctx.live.changes(aborted, 0), ORDER_KINDS)) yield await listOrders(ctx.deps, input);
+    // Computed once per change for every page showing this filter.
+    const now = () => sharedSnapshots(ctx.live).get(`orders:${JSON.stringify(input)}`, ORDER_KINDS, () => listOrders(ctx.deps, input));
+    yield await now();
+    for await (const _batch of promptly(ctx.live.changes(aborted, 0), ORDER_KINDS)) yield await now();
   }),
   timeline: viewerProcedure
     .input(z.object({ id: z.uuid() }))

@@ -3,7 +3,9 @@
 import { ZClosePositionRequest, ZClosePositionResult, ZPositionDetail, ZPositionDetailInput, ZPositionsView } from '@ai-trader/contracts';
 import { closePosition, listPositions, positionDetail, TradeRequestError } from '@ai-trader/core';
 import { TRPCError } from '@trpc/server';
-import { router, traderProcedure, viewerProcedure } from '../trpc.ts';
+import { POSITION_KINDS } from '../cached-queries.ts';
+import { sharedSnapshots } from '../snapshot-cache.ts';
+import { router, traderProcedure, viewerProcedure, type Context } from '../trpc.ts';
 
 /** A request the use-case could not do as asked reaches the browser with its code and message. */
 export const tradeRequestErrors = <P extends typeof viewerProcedure>(p: P) =>
@@ -13,7 +15,12 @@ export const tradeRequestErrors = <P extends typeof viewerProcedure>(p: P) =>
     return res;
   });
 
-const POSITION_KINDS = ['bar', 'position', 'order', 'signal', 'trading-state'] as const;
+const DETAIL_KINDS = ['bar', 'position', 'order'] as const;
+
+// What the live procedures push, computed once per change for every page that has them open.
+const positionsNow = (ctx: Context) => sharedSnapshots(ctx.live).get('positions', POSITION_KINDS, () => listPositions(ctx.deps));
+const detailNow = (ctx: Context, input: { symbol: string; bars: number }) =>
+  sharedSnapshots(ctx.live).get(`positions.detail:${input.symbol}:${input.bars}`, DETAIL_KINDS, () => positionDetail(ctx.deps, input));
 
 /**
  * The batches of changes with one of `kinds` in them, on the leading edge: at once after a quiet spell, then at most
@@ -36,15 +43,15 @@ export const positionsRouter = router({
   /** The list at once, then again whenever prices, positions or orders change (SSE; at once, then at most 4 a second). */
   live: viewerProcedure.subscription(async function* ({ ctx, signal }) {
     const aborted = signal ?? new AbortController().signal;
-    yield await listPositions(ctx.deps);
-    for await (const _batch of promptly(ctx.live.changes(aborted, 0), POSITION_KINDS)) yield await listPositions(ctx.deps);
+    yield await positionsNow(ctx);
+    for await (const _batch of promptly(ctx.live.changes(aborted, 0), POSITION_KINDS)) yield await positionsNow(ctx);
   }),
   detail: viewerProcedure.input(ZPositionDetailInput).output(ZPositionDetail).query(({ ctx, input }) => positionDetail(ctx.deps, input)),
   /** The chart's data, pushed at most once a second (a bar every few hundred ms in a fast replay would redraw it needlessly). */
   liveDetail: viewerProcedure.input(ZPositionDetailInput).subscription(async function* ({ ctx, input, signal }) {
     const aborted = signal ?? new AbortController().signal;
-    yield await positionDetail(ctx.deps, input);
-    for await (const kinds of ctx.live.changes(aborted, 1000)) if (kinds.has('bar') || kinds.has('position') || kinds.has('order')) yield await positionDetail(ctx.deps, input);
+    yield await detailNow(ctx, input);
+    for await (const kinds of ctx.live.changes(aborted, 1000)) if (DETAIL_KINDS.some((k) => kinds.has(k))) yield await detailNow(ctx, input);
   }),
   close: tradeRequestErrors(traderProcedure)
     .input(ZClosePositionRequest)
