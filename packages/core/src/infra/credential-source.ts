@@ -65,8 +65,10 @@ export class CachedCredentials<T> implements CredentialSource<T> {
     return () => this.listeners.delete(listener);
   }
 
-  /** A rotation was announced: re-read now (failures are logged; the next get() tries again). */
+  /** A rotation was announced: re-read now if this process uses these credentials (failures are logged; the next
+   *  get() tries again). */
   changed(): void {
+    if (!this.used) return;
     this.refresh().catch((e: unknown) => this.o.logger.error({ err: (e as Error).message }, `${this.o.what}: re-reading after a key change failed`));
   }
 }
