@@ -1,5 +1,5 @@
 // The admin journey: add a user on the Admin page (a wrong password in the confirmation is refused and the
-// dialog stays), find the change in the audit log, then sign in as that user and see a trader's console —
+// dialog stays), add an API key (shown masked only), find the changes in the audit log, then sign in as that user and see a trader's console —
 // no Admin page, no resume. The Admin page is screenshotted and checked with axe.
 import { expect, test } from '@playwright/test';
 import { checkPage, readStack, signIn } from './stack-env';
@@ -36,12 +36,28 @@ test('an admin adds a trader, the audit log shows it, and the trader signs in wi
   await expect(row).toContainText('active');
   await expect(row.getByLabel(`Role of ${email}`)).toHaveValue('trader');
 
+  // An API key: stored encrypted as pending and shown masked only (its secret is not in the page).
+  const polygonKey = `e2e${Date.now()}SECRETKEY9F3A`;
+  const keyForm = page.getByRole('form', { name: 'Add an API key' });
+  await keyForm.getByLabel('Provider').selectOption('polygon');
+  await keyForm.getByLabel('API key').fill(polygonKey);
+  await keyForm.getByRole('button', { name: 'Add key…' }).click();
+  const addKey = page.getByRole('dialog', { name: 'Add Polygon key' });
+  await addKey.getByLabel(/Your password/).fill(stack.admin.password);
+  await addKey.getByRole('button', { name: 'Add key' }).click();
+  await expect(addKey).toBeHidden();
+  const keyRow = page.getByRole('table', { name: 'API keys' }).locator('tr[data-key$="9F3A"]');
+  await expect(keyRow).toContainText('pending');
+  expect(await page.content()).not.toContain(polygonKey);
+
   await page.getByRole('link', { name: 'Audit log' }).click();
   const created = page.getByTestId('audit').locator('tr[data-action="user.create"]').filter({ hasText: email });
   await expect(created).toContainText(stack.admin.email);
   await expect(created).toContainText('"role":"trader"');
   await expect(page.getByTestId('audit').locator('tr[data-action="auth.reauth-failed"]').first()).toContainText('user.create');
+  await expect(page.getByTestId('audit').locator('tr[data-action="keys.add"]').first()).toContainText('…9F3A');
   expect(await page.getByTestId('audit').textContent()).not.toContain(password);
+  expect(await page.getByTestId('audit').textContent()).not.toContain(polygonKey);
 
   await page.getByRole('button', { name: 'Sign out', exact: true }).click();
   await expect(page).toHaveURL(/\/login/);

@@ -23,6 +23,7 @@ const env: Record<string, string> = {
   REDIS_URL: process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379',
   REDIS_PREFIX: prefix,
   SESSION_SECRET: randomBytes(48).toString('base64url'),
+  KEYS_ENCRYPTION_KEYS: `e2e:${randomBytes(32).toString('base64')}`,
   PORT: String(port),
   PUBLIC_URL: `http://localhost:${port}`,
   REPLAY_DATA_DIR: path.resolve(root, '../shared/data'),

@@ -13,12 +13,13 @@ import {
   activeCredentials, addApiKey, ApiKeyError, CachedCredentials, checkApis, createLogger, disableApiKey, ForbiddenError, listApiKeys, rollbackApiKey, rotateApiKey,
   testApiKey, type Deps,
 } from '@ai-trader/core';
+import { addUser, appRouter, LiveHub } from '@ai-trader/api';
 import { until } from './helpers/processes.ts';
 
 const pair = (tag: string) => ({ keyId: `PK${tag}${randomBytes(8).toString('hex').toUpperCase()}`, secretKey: `sk-${tag}-${randomBytes(16).toString('hex')}` });
 const OLD = pair('OLD'), NEW = pair('NEW'), BAD = pair('BAD'), K1 = pair('KA'), K2 = pair('KB');
-const POLY_OLD = `poly-old-${randomBytes(12).toString('hex')}`, POLY_NEW = `poly-new-${randomBytes(12).toString('hex')}`;
-const SECRETS = [OLD, NEW, BAD, K1, K2].flatMap((k) => [k.keyId, k.secretKey]).concat(POLY_OLD, POLY_NEW);
+const POLY_OLD = `poly-old-${randomBytes(12).toString('hex')}`, POLY_NEW = `poly-new-${randomBytes(12).toString('hex')}`, POLY_3 = `poly-3rd-${randomBytes(12).toString('hex')}`;
+const SECRETS = [OLD, NEW, BAD, K1, K2].flatMap((k) => [k.keyId, k.secretKey]).concat(POLY_OLD, POLY_NEW, POLY_3);
 const admin = { id: 'u-admin', email: 'admin@example.com', role: 'admin' as const };
 
 describe('API keys stored encrypted, rotation and rollback', () => {
@@ -192,6 +193,33 @@ describe('API keys stored encrypted, rotation and rollback', () => {
       expect(polygon.wsMessages.filter((m) => m.action === 'auth').map((m) => m.ok)).toEqual([true]);
     } finally {
       await stream.close();
+    }
+  });
+
+  it('under the two-person policy a rotation from the console waits for a second admin, who runs it', async () => {
+    const pw = { a: `pw-a-${randomBytes(6).toString('hex')}`, b: `pw-b-${randomBytes(6).toString('hex')}` };
+    const a = { id: (await addUser(rt.deps.prisma, { email: 'a@example.com', name: 'A', role: 'admin', password: pw.a }, admin)).id, email: 'a@example.com', role: 'admin' as const };
+    const b = { id: (await addUser(rt.deps.prisma, { email: 'b@example.com', name: 'B', role: 'admin', password: pw.b }, admin)).id, email: 'b@example.com', role: 'admin' as const };
+    const live = new LiveHub(rt.config.REDIS_URL, rt.config.REDIS_PREFIX);
+    try {
+      const as = (who: typeof a) => appRouter.createCaller({ deps, live, actor: who });
+      await as(a).settings.setTwoPersonApproval({ enabled: true, reason: 'keys need two people', password: pw.a });
+      polygon.setApiKeys([POLY_NEW, POLY_3]);
+      const added = keep(await as(a).keys.add({ key: { provider: 'polygon', apiKey: POLY_3 }, password: pw.a }));
+      const asked = keep(await as(a).keys.rotate({ provider: 'polygon', id: added.id, reason: 'quarterly rotation', password: pw.a }));
+      expect(asked).toMatchObject({ outcome: 'pending-approval' });
+      expect(await activeOf('polygon')).toEqual([`po…${POLY_NEW.slice(-4)}`]);
+      const approvalId = (asked as { approvalId: string }).approvalId;
+      await expect(as(a).approvals.decide({ id: approvalId, approve: true, password: pw.a })).rejects.toMatchObject({ code: 'FORBIDDEN' });
+      const done = keep(await as(b).approvals.decide({ id: approvalId, approve: true, password: pw.b }));
+      expect(done).toMatchObject({ status: 'executed', result: { outcome: 'swapped', key: { id: added.id, status: 'active' } } });
+      expect(await activeOf('polygon')).toEqual([`po…${POLY_3.slice(-4)}`]);
+      const swap = await rt.deps.prisma.auditLog.findFirstOrThrow({ where: { action: 'keys.rotate' }, orderBy: { seq: 'desc' } });
+      expect(swap.actorEmail).toBe('b@example.com');
+      expect(swap.reason).toContain('requested by a@example.com, approved by b@example.com');
+      await as(a).settings.setTwoPersonApproval({ enabled: false, reason: 'drill over', password: pw.a });
+    } finally {
+      await live.close();
     }
   });
 

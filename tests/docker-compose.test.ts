@@ -118,5 +118,6 @@ describe('docker-compose.yml', () => {
       }
     }
     for (const name of APP_SERVICES) expect(service(name).environment?.SESSION_SECRET, name).toMatch(/^\$\{SESSION_SECRET:\?/);
+    for (const name of APP_SERVICES) expect(service(name).environment?.KEYS_ENCRYPTION_KEYS, name).toBe('${KEYS_ENCRYPTION_KEYS:-}');
   });
 });

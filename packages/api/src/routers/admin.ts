@@ -1,7 +1,7 @@
 // Admin page: users and roles, run-time settings (two-person approval), and approval requests. Every change
 // needs the admin's password again (requirePassword); the reads are admin-only too (they list accounts).
-import { ZReason, ZRole } from '@ai-trader/contracts';
-import { resumeTrading } from '@ai-trader/core';
+import { ZApiProvider, ZReason, ZRole } from '@ai-trader/contracts';
+import { resumeTrading, rotateApiKey } from '@ai-trader/core';
 import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import { requirePassword, ZReauth } from '../account-security.ts';
@@ -20,10 +20,14 @@ export async function asTrpc<T>(p: Promise<T>): Promise<T> {
   }
 }
 
-/** What an approved request runs; registered per action (key rotation joins when keys are managed here). */
+/** What an approved request runs, as the approving admin. */
 export type ApprovalExecutor = (ctx: Pick<Context, 'deps'> & { actor: NonNullable<Context['actor']> }, payload: Record<string, unknown>, reason: string) => Promise<unknown>;
 export const approvalExecutors: Partial<Record<TApprovalAction, ApprovalExecutor>> = {
   'trading.resume': (ctx, _payload, reason) => resumeTrading(ctx.deps, { actor: ctx.actor, reason }),
+  'keys.rotate': (ctx, payload, reason) => {
+    const p = z.object({ provider: ZApiProvider, id: z.string() }).parse(payload);
+    return rotateApiKey(ctx.deps, { actor: ctx.actor, provider: p.provider, id: p.id, reason });
+  },
 };
 
 const userTarget = z.object({ email: ZUserEmail, reason: ZReason });

@@ -5,8 +5,10 @@ import { addApiKey, ApiKeyError, disableApiKey, listApiKeys, rollbackApiKey, rot
 import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import { requirePassword, ZReauth } from '../account-security.ts';
+import { getSettings, requestApproval } from '../approvals.ts';
 import { adminProcedure, router } from '../trpc.ts';
 
+const ZPendingRotation = z.object({ outcome: z.literal('pending-approval'), approvalId: z.string(), expiresAt: z.date(), message: z.string() });
 const reason = z.string().trim().max(500, 'reason is too long (at most 500 characters)').optional();
 
 /** Use-case refusals as tRPC errors with their own words (they name keys by their masked form only). */
@@ -30,9 +32,14 @@ export const keysRouter = router({
     await requirePassword(ctx.deps, ctx.actor, input.password, 'keys.test');
     return testApiKey(ctx.deps, { actor: ctx.actor, id: input.id });
   }),
-  /** A plain swap: the two-person policy, where on, wraps this call (approvals.ts). */
-  rotate: keysProcedure.input(ZRotateApiKey.merge(ZReauth).extend({ reason })).output(ZApiKeySwap).mutation(async ({ ctx, input }) => {
+  /** The swap; under the two-person policy only the request, which a second admin approves (Admin page, approvals). */
+  rotate: keysProcedure.input(ZRotateApiKey.merge(ZReauth).extend({ reason })).output(z.union([ZApiKeySwap, ZPendingRotation])).mutation(async ({ ctx, input }) => {
     await requirePassword(ctx.deps, ctx.actor, input.password, 'keys.rotate');
+    if ((await getSettings(ctx.deps.prisma)).twoPersonApproval) {
+      const a = await requestApproval(ctx.deps.prisma, { action: 'keys.rotate', payload: { provider: input.provider, id: input.id }, reason: input.reason || `rotate the ${input.provider} key`, actor: ctx.actor });
+      await ctx.deps.events.publish('audit');
+      return { outcome: 'pending-approval' as const, approvalId: a.approvalId, expiresAt: a.expiresAt, message: `Rotation requested: a second admin must approve it (Admin page, Approvals) by ${a.expiresAt.toISOString()}.` };
+    }
     return rotateApiKey(ctx.deps, { actor: ctx.actor, provider: input.provider, id: input.id, reason: input.reason });
   }),
   rollback: keysProcedure.input(ZRollbackApiKey.merge(ZReauth).extend({ reason })).output(ZApiKeySwap).mutation(async ({ ctx, input }) => {

@@ -77,7 +77,7 @@ export function KeysPanel() {
     confirmLabel: 'Rotate',
     run: async ({ reason, password }) => {
       const r = await rotate.mutateAsync({ provider: k.provider, id: k.id, reason, password });
-      setOutcome({ ok: r.outcome === 'swapped', text: r.message });
+      setOutcome({ ok: r.outcome !== 'refused', text: r.message });
     },
   });
   const askRollback = (p: TApiProvider) => setConfirm({

@@ -3,6 +3,7 @@
 import { actorFromHeaders, getConsoleServer } from '@ai-trader/api';
 import { headers } from 'next/headers';
 import { ApprovalsPanel } from '@/components/admin/approvals-panel';
+import { KeysPanel } from '@/components/admin/keys-panel';
 import { SettingsPanel } from '@/components/admin/settings-panel';
 import { UsersPanel } from '@/components/admin/users-panel';
 
@@ -21,6 +22,7 @@ export default async function AdminPage() {
     <section aria-label="Admin" className="admin">
       <h1>Admin</h1>
       <UsersPanel me={actor.email} />
+      <KeysPanel />
       <ApprovalsPanel me={actor.email} />
       <SettingsPanel />
     </section>
