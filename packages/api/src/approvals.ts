@@ -2,16 +2,10 @@
 // key rotation are requested by one admin and run only when a different admin approves. A request is claimed
 // atomically (pending → approved under a row lock) so two approvers cannot both run it; it expires after
 // APPROVAL_TTL_MINUTES. Requests, approvals, rejections and the policy itself are audited.
-import type { TActor } from '@ai-trader/contracts';
+import { ZApprovalAction, ZSettings, type TActor, type TApprovalAction, type TApprovalView, type TSettings } from '@ai-trader/contracts';
 import type { Db } from '@ai-trader/db';
-import { z } from 'zod';
 
 export const APPROVAL_TTL_MINUTES = 30;
-export const ZApprovalAction = z.enum(['trading.resume', 'keys.rotate']);
-export type TApprovalAction = z.infer<typeof ZApprovalAction>;
-
-export const ZSettings = z.object({ twoPersonApproval: z.boolean() });
-export type TSettings = z.infer<typeof ZSettings>;
 const DEFAULTS: TSettings = { twoPersonApproval: false };
 
 export class ApprovalError extends Error {
@@ -60,9 +54,12 @@ export async function requestApproval(
   });
 }
 
-export async function listApprovals(prisma: Db, now = new Date()) {
+export async function listApprovals(prisma: Db, now = new Date()): Promise<TApprovalView[]> {
   const rows = await prisma.approval.findMany({ orderBy: { requestedAt: 'desc' }, take: 50 });
-  return rows.map((r) => ({ ...r, status: r.status === 'pending' && r.expiresAt <= now ? 'expired' : r.status }));
+  return rows.map((r) => ({
+    id: r.id, action: r.action, payload: r.payload, reason: r.reason, status: (r.status === 'pending' && r.expiresAt <= now ? 'expired' : r.status) as TApprovalView['status'],
+    requestedByEmail: r.requestedByEmail, requestedAt: r.requestedAt, expiresAt: r.expiresAt, decidedByEmail: r.decidedByEmail, decidedAt: r.decidedAt, result: r.result,
+  }));
 }
 
 /**

@@ -1,12 +1,12 @@
 // Accounts as an admin manages them (console Admin page and `ai-trader users`): add, list, change role,
 // disable/enable, unlock, reset password. Every change is one transaction with its audit row (before/after,
-// never a password). Guards: nobody disables or demotes themselves, and the last enabled admin stays.
+// never a password). They live here, next to better-auth, because the password hash must be better-auth's own.
+// Guards: nobody disables or demotes themselves, and the last enabled admin stays.
 import { randomBytes } from 'node:crypto';
-import type { TRole } from '@ai-trader/contracts';
-import { ZRole } from '@ai-trader/contracts';
+import { ZNewUser, ZRole, type TRole, type TUserView } from '@ai-trader/contracts';
 import type { Db } from '@ai-trader/db';
 import { hashPassword } from 'better-auth/crypto';
-import { z } from 'zod';
+import type { z } from 'zod';
 
 type Actor = { id: string | null; email: string };
 type Tx = Parameters<Parameters<Db['$transaction']>[0]>[0];
@@ -18,26 +18,7 @@ export class UserError extends Error {
   }
 }
 
-export const ZUserEmail = z.string().trim().toLowerCase().email('must be an email address like ops@example.com').max(200);
-export const ZNewUser = z.object({
-  email: ZUserEmail,
-  name: z.string().trim().min(1, 'name is required').max(100),
-  role: ZRole,
-  password: z.string().min(12, 'password must be at least 12 characters').max(200),
-});
-
-export interface UserView {
-  id: string;
-  email: string;
-  name: string;
-  role: TRole;
-  createdAt: Date;
-  disabledAt: Date | null;
-  lockedUntil: Date | null;
-  failedSignIns: number;
-  activeSessions: number;
-  lastSignInAt: Date | null;
-}
+export type UserView = TUserView;
 
 /** A password to hand to a new user once (the CLI prints it; they change it later): 24 url-safe characters. */
 export function generatePassword(): string {

@@ -13,3 +13,4 @@ export * from './scanner-view.ts';
 export * from './logs.ts';
 export * from './audit.ts';
 export * from './api-keys.ts';
+export * from './accounts.ts';

@@ -2,7 +2,7 @@
 // as the console's Admin page, audited with the shell user as the actor. Passwords are never taken from argv
 // (visible in `ps` and shell history): --password-stdin reads one line, otherwise one is generated and printed once.
 import type { UserView } from '@ai-trader/api';
-import { ZRole, type TRole } from '@ai-trader/contracts';
+import { ZNewUser, ZRole, type TRole } from '@ai-trader/contracts';
 import type { Command } from 'commander';
 import { CliError, cliActor, type CliContext } from '../context.ts';
 
@@ -55,7 +55,7 @@ export function registerUsers(program: Command, ctx: () => CliContext) {
     .requiredOption('--role <role>', 'viewer | trader | admin')
     .option('--password-stdin', 'read the password (≥ 12 characters) from the first line of stdin')
     .action(async (o: { email: string; name: string; role: string; passwordStdin?: boolean }) => {
-      const { addUser, generatePassword, ZNewUser } = await api();
+      const { addUser, generatePassword } = await api();
       const generated = !o.passwordStdin;
       const password = generated ? generatePassword() : await readStdinLine();
       const parsed = ZNewUser.safeParse({ email: o.email, name: o.name, role: role(o.role), password });

@@ -1,12 +1,13 @@
 // Admin page: users and roles, run-time settings (two-person approval), and approval requests. Every change
 // needs the admin's password again (requirePassword); the reads are admin-only too (they list accounts).
-import { ZApiProvider, ZReason, ZRole } from '@ai-trader/contracts';
+import { ZApiProvider, ZApprovalDecision, ZApprovalView, ZNewUser, ZReason, ZRole, ZSettings, ZUserEmail, ZUserView } from '@ai-trader/contracts';
 import { resumeTrading, rotateApiKey } from '@ai-trader/core';
 import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import { requirePassword, ZReauth } from '../account-security.ts';
-import { ApprovalError, decideApproval, getSettings, listApprovals, setSetting, type TApprovalAction } from '../approvals.ts';
-import { addUser, disableUser, enableUser, listUsers, resetPassword, setRole, unlockUser, UserError, ZNewUser, ZUserEmail } from '../users.ts';
+import type { TApprovalAction } from '@ai-trader/contracts';
+import { ApprovalError, decideApproval, getSettings, listApprovals, setSetting } from '../approvals.ts';
+import { addUser, disableUser, enableUser, listUsers, resetPassword, setRole, unlockUser, UserError } from '../users.ts';
 import type { Context } from '../trpc.ts';
 import { adminProcedure, router } from '../trpc.ts';
 
@@ -33,7 +34,7 @@ export const approvalExecutors: Partial<Record<TApprovalAction, ApprovalExecutor
 const userTarget = z.object({ email: ZUserEmail, reason: ZReason });
 
 export const usersRouter = router({
-  list: adminProcedure.query(({ ctx }) => listUsers(ctx.deps.prisma)),
+  list: adminProcedure.output(z.array(ZUserView)).query(({ ctx }) => listUsers(ctx.deps.prisma)),
   add: adminProcedure.input(ZNewUser.extend({ adminPassword: ZReauth.shape.password })).mutation(async ({ ctx, input }) => {
     await requirePassword(ctx.deps, ctx.actor, input.adminPassword, 'user.create');
     const { adminPassword: _, ...user } = input;
@@ -67,7 +68,7 @@ export const usersRouter = router({
 });
 
 export const settingsRouter = router({
-  get: adminProcedure.query(({ ctx }) => getSettings(ctx.deps.prisma)),
+  get: adminProcedure.output(ZSettings).query(({ ctx }) => getSettings(ctx.deps.prisma)),
   /** What the console runs with (no secret: those are only said to be set or not). */
   config: adminProcedure.query(({ ctx }) => {
     const c = ctx.deps.config;
@@ -90,8 +91,8 @@ export const settingsRouter = router({
 });
 
 export const approvalsRouter = router({
-  list: adminProcedure.query(({ ctx }) => listApprovals(ctx.deps.prisma)),
-  decide: adminProcedure.input(z.object({ id: z.string().uuid(), approve: z.boolean() }).merge(ZReauth)).mutation(async ({ ctx, input }) => {
+  list: adminProcedure.output(z.array(ZApprovalView)).query(({ ctx }) => listApprovals(ctx.deps.prisma)),
+  decide: adminProcedure.input(z.object({ id: z.string().uuid(), approve: z.boolean() }).merge(ZReauth)).output(ZApprovalDecision).mutation(async ({ ctx, input }) => {
     await requirePassword(ctx.deps, ctx.actor, input.password, input.approve ? 'approval.approve' : 'approval.reject');
     const actor = ctx.actor;
     const r = await asTrpc(
