@@ -14,6 +14,7 @@ import { registerRisk } from './commands/risk.ts';
 import { registerAudit } from './commands/audit.ts';
 import { registerKeys } from './commands/keys.ts';
 import { registerUsers } from './commands/users.ts';
+import { registerAlert } from './commands/alert.ts';
 import type { CliContext } from './context.ts';
 
 export function buildProgram(ctx: () => CliContext): Command {
@@ -32,5 +33,6 @@ export function buildProgram(ctx: () => CliContext): Command {
   registerAudit(program, ctx);
   registerKeys(program, ctx);
   registerUsers(program, ctx);
+  registerAlert(program, ctx);
   return program;
 }

@@ -16,6 +16,7 @@ export { AlpacaStream, type AlpacaStreamOptions, type AlpacaStreamStatus } from 
 export { AlpacaError, type AlpacaErrorKind } from './alpaca/alpaca-wire.ts';
 export { alpacaKeys, alpacaKeyHash, ALPACA_REQUESTS_PER_MINUTE } from './alpaca/alpaca-limiter.ts';
 export { createApiProbe } from './api-probe.ts';
+export { createAlertSinks } from './alerts/alert-sinks.ts';
 export { createProviderCredentials, type ProviderCredentials } from './provider-credentials.ts';
 export { fixedCredentials } from './net/credentials.ts';
 export { type AlpacaKeys } from './alpaca/alpaca-rest.ts';

@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import type { Redis } from 'ioredis';
 import { AlpacaBroker } from './alpaca/alpaca-broker.ts';
 import { AlpacaRest } from './alpaca/alpaca-rest.ts';
+import { createAlertSinks } from './alerts/alert-sinks.ts';
 import { createApiProbe } from './api-probe.ts';
 import { SimBroker, simBrokerOptions } from './broker/sim-broker.ts';
 import { PolygonHistorySource, ReplayHistorySource } from './history/history-sources.ts';
@@ -57,6 +58,7 @@ export function createRuntime(config: TConfig, opts: { name: string; logger?: Lo
   const deps: Deps = {
     config, prisma, pool, redis, history, jobs: queues, broker, clock, logger, events: redisEventBus(redis, config.REDIS_PREFIX, clock),
     apiProbe: createApiProbe(config, redis, logger),
+    alertSinks: createAlertSinks(config),
   };
   return {
     deps,
@@ -64,6 +66,7 @@ export function createRuntime(config: TConfig, opts: { name: string; logger?: Lo
     credentials,
     async close() {
       await credentials.close();
+      await Promise.allSettled(deps.alertSinks.map((s) => s.close?.()));
       await queues.close();
       await Promise.allSettled([redis.quit(), queueRedis.quit()]);
       await prisma.$disconnect();

@@ -18,6 +18,8 @@ const url = (schemes: string[]) =>
   }, `must be a ${schemes.join(' or ')} URL`);
 
 const KEY_ID = /^[A-Za-z0-9_-]{1,32}$/;
+const ADDRESS = /^[^\s@<>,"]+@[^\s@<>,"]+\.[^\s@<>,"]+$/;
+const MAILBOX = new RegExp(`^(?:${ADDRESS.source.slice(1, -1)}|[^<>]*<${ADDRESS.source.slice(1, -1)}>)$`);
 const BASE64 = /^(?:[A-Za-z0-9+/]+={0,2}|[A-Za-z0-9_-]+)$/;
 
 /** The length in bytes of a base64 (or base64url) text without decoding it (this module also runs in browsers). */
@@ -171,6 +173,23 @@ export const ZConfig = z
     /** Seed of the fault draws (same seed, same faults for the same orders). */
     SIM_FAULT_SEED: z.string().min(1).default('sim'),
 
+    // Alert sinks besides the console (alerts.deliver jobs, workers' broker role). The URLs carry credentials or
+    // tokens: they are secrets (never echoed, logged only masked).
+    /** Generic webhook: every alert POSTed as JSON. */
+    ALERT_WEBHOOK_URL: url(['http', 'https']).optional(),
+    /** Slack-compatible incoming webhook ({ text, blocks }). */
+    ALERT_SLACK_WEBHOOK_URL: url(['http', 'https']).optional(),
+    /** E-mail: smtp://user:pass@host:587 (STARTTLS when offered) or smtps://… (TLS from the start). */
+    ALERT_SMTP_URL: url(['smtp', 'smtps']).optional(),
+    ALERT_EMAIL_FROM: z.string().refine((s) => MAILBOX.test(s), 'must be an address like alerts@example.com or "ai-trader <alerts@example.com>"').optional(),
+    ALERT_EMAIL_TO: csv.pipe(z.array(z.string().regex(ADDRESS, 'must be e-mail addresses separated by commas')).min(1, 'must name at least one address')).optional(),
+    /** Alerts of this level and above go to the sinks (emergency actions and `ai-trader alert send` always do). */
+    ALERT_MIN_LEVEL: z.enum(['info', 'warning', 'critical']).default('warning'),
+    /** At most one delivery per alert key in this many minutes (a flapping or repeating alert does not spam). */
+    ALERT_REPEAT_MINUTES: z.coerce.number().int().min(0).max(24 * 60).default(15),
+    /** One sink attempt (HTTP request or SMTP session) gives up after this long. */
+    ALERT_SINK_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+
     DEMO_ADMIN_EMAIL: z.string().email().default('admin@example.com'),
     DEMO_ADMIN_PASSWORD: z.string().min(12, 'must be at least 12 characters').optional(),
   })
@@ -188,6 +207,12 @@ export const ZConfig = z
     }
     if (c.FEED === 'polygon' && !c.POLYGON_API_KEY && !stored)
       ctx.addIssue({ code: 'custom', path: ['POLYGON_API_KEY'], message: `is required when FEED=polygon${orStore}` });
+    if (c.ALERT_SMTP_URL !== undefined)
+      for (const k of ['ALERT_EMAIL_FROM', 'ALERT_EMAIL_TO'] as const)
+        if (c[k] === undefined) ctx.addIssue({ code: 'custom', path: [k], message: 'is required with ALERT_SMTP_URL (who sends the alert e-mails, and to whom)' });
+    if (c.ALERT_SMTP_URL === undefined)
+      for (const k of ['ALERT_EMAIL_FROM', 'ALERT_EMAIL_TO'] as const)
+        if (c[k] !== undefined) ctx.addIssue({ code: 'custom', path: [k], message: 'is set but ALERT_SMTP_URL is not (alert e-mails need an SMTP server)' });
     if (c.KEYS_ENCRYPTION_KEY_ID !== undefined) {
       const r = stored ? parseEncryptionKeys(c.KEYS_ENCRYPTION_KEYS!) : null;
       if (!r) ctx.addIssue({ code: 'custom', path: ['KEYS_ENCRYPTION_KEY_ID'], message: 'is set but KEYS_ENCRYPTION_KEYS is not' });
@@ -205,7 +230,8 @@ export class ConfigError extends Error {
   }
 }
 
-const SECRET_KEYS = new Set(['SESSION_SECRET', 'ALPACA_KEY_ID', 'ALPACA_SECRET_KEY', 'POLYGON_API_KEY', 'DEMO_ADMIN_PASSWORD', 'KEYS_ENCRYPTION_KEYS', 'KEYS_ENCRYPTION_KEY_ID']);
+const SECRET_KEYS = new Set(['SESSION_SECRET', 'ALPACA_KEY_ID', 'ALPACA_SECRET_KEY', 'POLYGON_API_KEY', 'DEMO_ADMIN_PASSWORD', 'KEYS_ENCRYPTION_KEYS', 'KEYS_ENCRYPTION_KEY_ID',
+  'ALERT_WEBHOOK_URL', 'ALERT_SLACK_WEBHOOK_URL', 'ALERT_SMTP_URL']);
 
 /** Parses the environment; throws ConfigError naming the first bad variable. Empty strings count as unset. */
 export function parseConfig(env: Record<string, string | undefined>): TConfig {
@@ -230,6 +256,18 @@ export function redactUrl(u: string): string {
     const x = new URL(u);
     if (x.password) x.password = '***';
     return x.toString();
+  } catch {
+    return '<unparseable url>';
+  }
+}
+
+/** A URL that may carry a token in its path or query (webhooks: Slack's is all token): scheme, host and port
+ *  only, the rest masked — e.g. https://hooks.slack.com/*** — and no user or password. */
+export function maskSecretUrl(u: string): string {
+  try {
+    const x = new URL(u);
+    const rest = (x.pathname && x.pathname !== '/') || x.search || x.hash ? '/***' : '';
+    return `${x.protocol}//${x.username || x.password ? '***@' : ''}${x.host}${rest}`;
   } catch {
     return '<unparseable url>';
   }

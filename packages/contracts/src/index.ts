@@ -13,4 +13,5 @@ export * from './scanner-view.ts';
 export * from './logs.ts';
 export * from './audit.ts';
 export * from './api-keys.ts';
+export * from './alerts.ts';
 export * from './accounts.ts';

@@ -1,6 +1,7 @@
 // The job catalog: every BullMQ queue of the pipeline, its payload schema and its natural job id.
 // Processors parse payloads with these schemas; producers build ids with jobId() so re-adds dedupe.
 import { z } from 'zod';
+import { ZAlertDelivery } from './alerts.ts';
 import { ZBar, ZSymbol, ZTimeframe, ZTradeUpdate } from './market.ts';
 
 export const ZDay = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date like 2025-06-04');
@@ -56,6 +57,10 @@ export const JOBS = {
   'monitor.reconcile': {
     payload: z.object({}),
     id: () => `reconcile-${Date.now()}`, // scheduled (upsertJobScheduler) and once at start
+  },
+  'alerts.deliver': {
+    payload: ZAlertDelivery,
+    id: (p: { alertId: string; count: number }) => `alert-${p.alertId}-${p.count}`,
   },
   'monitor.freshness': {
     payload: z.object({}),

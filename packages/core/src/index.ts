@@ -26,6 +26,8 @@ export * from './use-cases/freshness.ts';
 export * from './use-cases/validate-stored.ts';
 export * from './infra/latest-bars.ts';
 export * from './use-cases/alerts.ts';
+export * from './use-cases/deliver-alert.ts';
+export * from './use-cases/send-alert.ts';
 export * from './use-cases/monitor-freshness.ts';
 export * from './use-cases/daily-data-maintenance.ts';
 export * from './use-cases/features.ts';

@@ -1,6 +1,6 @@
 // The ports use-cases talk through. Adapters (sim broker, Alpaca, feeds) implement them; tests wire the
 // real ones (Postgres, Redis, the simulated broker), never mocks.
-import type { TBar, TBrokerCause, TConfig, TJobName, TJobPayload, TLiveEvent, TOrderSide, TTimeframe, TTradeUpdate } from '@ai-trader/contracts';
+import type { TAlertDelivery, TAlertSinkName, TBar, TBrokerCause, TConfig, TJobName, TJobPayload, TLiveEvent, TOrderSide, TTimeframe, TTradeUpdate } from '@ai-trader/contracts';
 import type { Db, PgPool } from '@ai-trader/db';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
@@ -145,6 +145,30 @@ export interface CredentialSource<T> {
   onChange(listener: () => void): () => void;
 }
 
+/** One alert as a sink sends it: the delivery snapshot plus its time in New York, ready to print. */
+export interface AlertMessage extends TAlertDelivery {
+  /** e.g. "2025-06-04 10:05:03 EDT" */
+  atNewYork: string;
+}
+
+/** Somewhere alerts go besides the console (adapters: webhook, Slack-compatible webhook, SMTP e-mail). */
+export interface AlertSink {
+  readonly name: TAlertSinkName;
+  /** Where it sends, safe to print: no password, no token. */
+  readonly target: string;
+  /** Resolves once the receiver took the alert; throws AlertSinkError (message without secrets) otherwise. */
+  send(alert: AlertMessage): Promise<void>;
+  close?(): Promise<void>;
+}
+
+export class AlertSinkError extends Error {
+  /** `permanent`: retrying cannot help (a 4xx refusal, a rejected address); otherwise the delivery is retried. */
+  constructor(message: string, readonly permanent = false) {
+    super(message);
+    this.name = 'AlertSinkError';
+  }
+}
+
 export interface Deps {
   config: TConfig;
   prisma: Db;
@@ -158,4 +182,6 @@ export interface Deps {
   logger: Logger;
   events: EventBus;
   apiProbe: ApiProbe;
+  /** The configured alert sinks (none configured: empty; alerts then live on the console only). */
+  alertSinks: AlertSink[];
 }

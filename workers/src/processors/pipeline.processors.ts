@@ -1,7 +1,7 @@
 // One thin processor per queue: parse the payload with the catalog's schema, call one use-case.
 // A payload that does not parse can never succeed, so it fails without retries (UnrecoverableError).
 import { JOBS, type TJobName, type TJobPayload } from '@ai-trader/contracts';
-import { applyTradeUpdate, checkBreakers, checkRisk, reconcile, driveSimulatedMarket, dailyDataMaintenance, finishBackfillRun, ingestBar, monitorFreshness, runBackfillChunk, scoreBar, submitIntent, sweepOutbox, type Deps } from '@ai-trader/core';
+import { applyTradeUpdate, checkBreakers, deliverAlert, checkRisk, reconcile, driveSimulatedMarket, dailyDataMaintenance, finishBackfillRun, ingestBar, monitorFreshness, runBackfillChunk, scoreBar, submitIntent, sweepOutbox, type Deps } from '@ai-trader/core';
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 
 function parse<N extends TJobName>(name: N, job: Job): TJobPayload<N> {
@@ -32,6 +32,12 @@ export const PROCESSORS: { [N in TJobName]: (deps: Deps, job: Job, token?: strin
     }
   },
   'backfill.run': (deps, job) => finishBackfillRun(deps, parse('backfill.run', job)),
+  'alerts.deliver': async (deps, job) => {
+    const { results, retry } = await deliverAlert(deps, parse('alerts.deliver', job), { isLastAttempt: job.attemptsMade + 1 >= (job.opts.attempts ?? 1) });
+    // A sink that may yet take it: fail this attempt so BullMQ retries with backoff (the sinks that took it are skipped).
+    if (retry) throw new Error(`alert not delivered to ${results.filter((r) => r.status === 'failed' && r.error).map((r) => `${r.sink} (${r.error})`).join(', ')}`);
+    return results.map((r) => ({ sink: r.sink, status: r.status }));
+  },
   'monitor.freshness': (deps) => monitorFreshness(deps),
   'monitor.breakers': (deps) => checkBreakers(deps),
   'monitor.reconcile': (deps) => reconcile(deps),
@@ -57,6 +63,9 @@ export const ROLE_QUEUES: Record<string, { queue: TJobName; concurrency: number 
   broker: [
     { queue: 'broker.sim-match', concurrency: 1 },
     { queue: 'monitor.reconcile', concurrency: 1 },
+    // Alert delivery lives with the broker role because every deployment that trades runs it. Concurrency 4: a
+    // sink waiting out its timeout does not hold up the next alert.
+    { queue: 'alerts.deliver', concurrency: 4 },
   ],
   portfolio: [{ queue: 'portfolio.apply', concurrency: 1 }],
   backfill: [

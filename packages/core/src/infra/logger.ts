@@ -11,6 +11,9 @@ const REDACT = [
   'secretKey', '*.secretKey', 'credentials', '*.credentials',
   'SESSION_SECRET', 'ALPACA_SECRET_KEY', 'ALPACA_KEY_ID', 'POLYGON_API_KEY', 'DEMO_ADMIN_PASSWORD', 'KEYS_ENCRYPTION_KEYS',
   '*.SESSION_SECRET', '*.ALPACA_SECRET_KEY', '*.ALPACA_KEY_ID', '*.POLYGON_API_KEY', '*.DEMO_ADMIN_PASSWORD', '*.KEYS_ENCRYPTION_KEYS',
+  // Alert sinks: the SMTP URL holds a password, webhook URLs a token (sinks log only their masked target).
+  'ALERT_SMTP_URL', 'ALERT_WEBHOOK_URL', 'ALERT_SLACK_WEBHOOK_URL', '*.ALERT_SMTP_URL', '*.ALERT_WEBHOOK_URL', '*.ALERT_SLACK_WEBHOOK_URL',
+  'smtpUrl', '*.smtpUrl', 'webhookUrl', '*.webhookUrl',
 ];
 
 /**

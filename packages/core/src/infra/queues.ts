@@ -12,6 +12,13 @@ export const DEFAULT_JOB_OPTIONS: JobsOptions = {
   removeOnFail: { age: 7 * 24 * 3600 },
 };
 
+/** Queues whose jobs need other retry timing than the pipeline's. */
+const QUEUE_JOB_OPTIONS: Partial<Record<TJobName, JobsOptions>> = {
+  // A sink that is down may stay down for minutes: retry for about an hour (1 s, 2 s, 4 s … 34 min), then the
+  // delivery is recorded as failed. Each retry sends only to the sinks that have not taken it yet.
+  'alerts.deliver': { attempts: 12, backoff: { type: 'exponential', delay: 1000 } },
+};
+
 export interface Queues extends JobSink {
   queues: Map<TJobName, Queue>;
   close(): Promise<void>;
@@ -19,7 +26,7 @@ export interface Queues extends JobSink {
 
 export function createQueues(connection: ConnectionOptions, prefix: string): Queues {
   const queues = new Map<TJobName, Queue>();
-  for (const name of JOB_NAMES) queues.set(name, new Queue(name, { connection, prefix, defaultJobOptions: DEFAULT_JOB_OPTIONS }));
+  for (const name of JOB_NAMES) queues.set(name, new Queue(name, { connection, prefix, defaultJobOptions: { ...DEFAULT_JOB_OPTIONS, ...QUEUE_JOB_OPTIONS[name] } }));
   let flows: FlowProducer | null = null;
   return {
     queues,
@@ -68,7 +75,7 @@ export function createQueues(connection: ConnectionOptions, prefix: string): Que
 /** True when no queue of the live pipeline has waiting, delayed or active work. */
 export async function pipelineIdle(queues: Map<TJobName, Queue>): Promise<boolean> {
   for (const [name, q] of queues) {
-    if (name.startsWith('backfill.') || name.startsWith('monitor.') || name.startsWith('maintenance.')) continue; // history loads and watches run beside the live pipeline, not in it
+    if (name.startsWith('backfill.') || name.startsWith('monitor.') || name.startsWith('maintenance.') || name.startsWith('alerts.')) continue; // history loads, watches and alert deliveries run beside the live pipeline, not in it
     const c = await q.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'waiting-children');
     if (Object.values(c).some((n) => n > 0)) return false;
   }

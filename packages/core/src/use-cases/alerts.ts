@@ -1,7 +1,9 @@
 // Alerts: what an operator must know about now. One open alert per key (raising it again counts and
 // refreshes it; nothing floods), resolved when the condition clears; every episode stays in the table.
-// Raising logs at the alert's level and pushes a live event; sinks (webhook, e-mail, Slack) hang off here.
+// Raising logs at the alert's level, pushes a live event and queues the delivery to the configured sinks
+// (webhook, Slack, e-mail; see deliver-alert.ts) when the delivery policy says so.
 import type { Deps } from '../ports.ts';
+import { queueAlertDelivery } from './deliver-alert.ts';
 
 export type AlertLevel = 'info' | 'warning' | 'critical';
 
@@ -26,10 +28,15 @@ export interface AlertView {
   resolution: string | null;
 }
 
-type AlertDeps = Pick<Deps, 'prisma' | 'logger' | 'events' | 'clock'>;
+/** What raising an alert needs: the row (Postgres), the live event, and the delivery queue (Redis, jobs). */
+export type AlertDeps = Pick<Deps, 'prisma' | 'logger' | 'events' | 'clock' | 'config' | 'redis' | 'jobs'>;
 
-/** Opens the alert for `key`, or bumps the open one. Returns whether it was newly opened. */
-export async function raiseAlert(deps: AlertDeps, a: RaiseAlert): Promise<{ opened: boolean; id: string }> {
+/**
+ * Opens the alert for `key`, or bumps the open one. Returns whether it was newly opened, its count, and whether a
+ * delivery to the sinks was queued. `callerReports` (`sendAlert`): the caller delivers at once and shows the outcome to
+ * the person who asked, so nothing is queued and the raise is logged at info rather than at the alert's level.
+ */
+export async function raiseAlert(deps: AlertDeps, a: RaiseAlert, opts: { callerReports?: boolean } = {}): Promise<{ opened: boolean; id: string; count: number; queued: boolean }> {
   const now = deps.clock.now();
   // One statement, so two processes raising the same key at once still leave one open alert.
   const rows = await deps.prisma.$queryRaw<{ id: string; count: number }[]>`
@@ -41,15 +48,19 @@ export async function raiseAlert(deps: AlertDeps, a: RaiseAlert): Promise<{ open
   const row = rows[0]!;
   const opened = row.count === 1;
   if (opened) {
-    const log = a.level === 'critical' ? deps.logger.error.bind(deps.logger) : a.level === 'warning' ? deps.logger.warn.bind(deps.logger) : deps.logger.info.bind(deps.logger);
+    const log = opts.callerReports ? deps.logger.info.bind(deps.logger) : a.level === 'critical' ? deps.logger.error.bind(deps.logger) : a.level === 'warning' ? deps.logger.warn.bind(deps.logger) : deps.logger.info.bind(deps.logger);
     log({ alert: a.key, source: a.source, level: a.level, ...a.details }, `ALERT ${a.message}`);
     await deps.events.publish('alert');
   }
-  return { opened, id: row.id };
+  const queued = opts.callerReports ? false : await queueAlertDelivery(deps, { alertId: row.id, key: a.key, level: a.level, source: a.source, message: a.message, count: row.count, at: now.toISOString(), details: jsonDetails(a.details) }, opened);
+  return { opened, id: row.id, count: row.count, queued };
 }
 
+/** Details as they were stored (JSON), so a job payload holds the same plain values as the row. */
+const jsonDetails = (d: Record<string, unknown> | undefined): Record<string, unknown> | null => (d ? (JSON.parse(JSON.stringify(d)) as Record<string, unknown>) : null);
+
 /** Closes the open alert for `key`, if any. Returns whether one was open. */
-export async function resolveAlert(deps: AlertDeps, key: string, resolution: string): Promise<boolean> {
+export async function resolveAlert(deps: Pick<Deps, 'prisma' | 'logger' | 'events' | 'clock'>, key: string, resolution: string): Promise<boolean> {
   const r = await deps.prisma.alert.updateMany({ where: { openKey: key }, data: { openKey: null, resolvedAt: deps.clock.now(), resolution } });
   if (r.count) {
     deps.logger.info({ alert: key, resolution }, `alert resolved: ${key}`);

@@ -22,7 +22,7 @@ export function lastCompletedTradingDay(now: Date): string {
   throw new RangeError(`no trading day in the 10 days before ${et.date}`);
 }
 
-export async function dailyDataMaintenance(deps: Pick<Deps, 'pool' | 'prisma' | 'config' | 'clock' | 'logger' | 'events'>, input: { date?: string | undefined } = {}) {
+export async function dailyDataMaintenance(deps: Pick<Deps, 'pool' | 'prisma' | 'config' | 'clock' | 'logger' | 'events' | 'redis' | 'jobs'>, input: { date?: string | undefined } = {}) {
   const now = deps.clock.now();
   const created = await ensurePartitionsAhead(deps.pool, now, PARTITION_DAYS_AHEAD);
   const date = input.date ?? lastCompletedTradingDay(now);

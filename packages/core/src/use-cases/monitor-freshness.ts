@@ -32,7 +32,7 @@ export interface FreshnessCheck {
   resolved: string[];
 }
 
-export async function monitorFreshness(deps: Pick<Deps, 'redis' | 'config' | 'clock' | 'prisma' | 'logger' | 'events'>): Promise<FreshnessCheck> {
+export async function monitorFreshness(deps: Pick<Deps, 'redis' | 'config' | 'clock' | 'prisma' | 'logger' | 'events' | 'jobs'>): Promise<FreshnessCheck> {
   const { config } = deps;
   const now = deps.clock.now();
   const activeSince = await deps.redis.get(keys(config.REDIS_PREFIX).feedActive);

@@ -22,7 +22,7 @@ export const EXITS_STRATEGY = 'exits';
 export const PROTECTIVE_STOP = 'protective_stop';
 const WORKING = ['pending_new', 'new', 'partially_filled'] as const;
 
-type WatchDeps = Pick<Deps, 'prisma' | 'pool' | 'jobs' | 'logger' | 'events' | 'broker' | 'clock'>;
+type WatchDeps = Pick<Deps, 'prisma' | 'pool' | 'jobs' | 'logger' | 'events' | 'broker' | 'clock' | 'config' | 'redis'>;
 type CancelDeps = Pick<Deps, 'prisma' | 'broker' | 'logger' | 'events'>;
 
 export interface ExitWatch {
