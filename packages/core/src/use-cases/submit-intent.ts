@@ -10,6 +10,7 @@ import { withTransaction, type PgClient } from '@ai-trader/db';
 import { dec, transition } from '@ai-trader/domain';
 import { UnrecoverableError } from 'bullmq';
 import type { Deps } from '../ports.ts';
+import { TRADING_STATE_LOCK } from './trading-state.ts';
 
 /** Deterministic, broker-safe (≤ 48 chars, [a-z0-9-]) client order id: retries reuse it. */
 export function clientOrderIdFor(intentId: string): string {
@@ -54,6 +55,9 @@ export async function submitIntent(deps: Deps, p: TJobPayload<'execution.submit'
   let brokerError: unknown = null;
   const note: { rejected?: { cause: TBrokerCause; reason: string }; blocked?: string } = {};
   const outcome = await withTransaction(deps.pool, async (client): Promise<SubmitOutcome> => {
+    // Shared with other submitters, exclusive for a state change: a HALT waits for the submissions in flight, and the
+    // ones after it queue behind it (see TRADING_STATE_LOCK) and then see HALTED.
+    await client.query(`SELECT pg_advisory_xact_lock_shared(${TRADING_STATE_LOCK})`);
     const { rows } = await client.query<IntentRow>(
       `SELECT i.id, i.symbol, i.side::text AS side, i.qty::text AS qty, i."isEntry", i.status::text AS status,
               EXISTS (SELECT 1 FROM orders o WHERE o."intentId" = i.id) AS "hasOrder", t.state::text AS state,

@@ -15,12 +15,24 @@ export async function getTradingState(prisma: Db | Tx): Promise<TTradingStateVie
   return toStateView(r);
 }
 
+/**
+ * The advisory lock taken before the state row's own lock: shared by submitters, exclusive by changers. Row locks
+ * alone let a stream of FOR SHARE lockers starve a waiting FOR UPDATE (a new sharer joins the ones holding the row
+ * and never queues), so a HALT under load waited until the load stopped; Postgres' lock manager queues a new shared
+ * request behind a waiting exclusive one, so the HALT waits only for the submissions already in flight.
+ */
+export const TRADING_STATE_LOCK = "hashtext('trading.state')";
+
 /** Locks the state row for the rest of the transaction: shared by submitters, exclusive by changers. */
 export async function lockTradingState(tx: Tx, mode: 'share' | 'update'): Promise<TTradingState> {
-  const rows =
-    mode === 'share'
-      ? await tx.$queryRaw<{ state: TTradingState }[]>`SELECT state FROM trading_state WHERE id = 1 FOR SHARE`
-      : await tx.$queryRaw<{ state: TTradingState }[]>`SELECT state FROM trading_state WHERE id = 1 FOR UPDATE`;
+  let rows: { state: TTradingState }[];
+  if (mode === 'share') {
+    await tx.$executeRaw`SELECT pg_advisory_xact_lock_shared(hashtext('trading.state'))`;
+    rows = await tx.$queryRaw`SELECT state FROM trading_state WHERE id = 1 FOR SHARE`;
+  } else {
+    await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext('trading.state'))`;
+    rows = await tx.$queryRaw`SELECT state FROM trading_state WHERE id = 1 FOR UPDATE`;
+  }
   if (!rows[0]) throw new Error('trading_state row is missing: run the migrations (npm run db:migrate)');
   return rows[0].state;
 }
