@@ -36,10 +36,11 @@ interface Answer {
   etag: string | null;
 }
 
+// 64 answers: a list of 1,000 orders is ~0.5 MB, so at most ~30 MB even if every one were that large.
 const caches = new WeakMap<LiveHub, SnapshotCache>();
 const cacheOf = (hub: LiveHub) => {
   let c = caches.get(hub);
-  if (!c) caches.set(hub, (c = new SnapshotCache(hub, { maxEntries: 200, maxAgeMs: 10_000, keep: (a) => (a as Answer).status === 200 })));
+  if (!c) caches.set(hub, (c = new SnapshotCache(hub, { maxEntries: 64, maxAgeMs: 10_000, keep: (a) => (a as Answer).status === 200 })));
   return c;
 };
 

@@ -94,6 +94,6 @@ const shared = new WeakMap<LiveHub, SnapshotCache>();
 /** The answers a hub's live subscriptions share: a change pushed to N open pages is computed once, not N times. */
 export function sharedSnapshots(hub: LiveHub): SnapshotCache {
   let c = shared.get(hub);
-  if (!c) shared.set(hub, (c = new SnapshotCache(hub, { maxEntries: 200, maxAgeMs: 10_000 })));
+  if (!c) shared.set(hub, (c = new SnapshotCache(hub, { maxEntries: 64, maxAgeMs: 10_000 })));
   return c;
 }
