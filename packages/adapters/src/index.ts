@@ -10,7 +10,7 @@ export type { TNewsArticle } from './polygon/polygon-wire.ts';
 export * from './history/history-sources.ts';
 export * from './feeds/synthetic-feed.ts';
 export * from './config-files/yaml-config.ts';
-export { AlpacaBroker, type AlpacaBrokerOptions, type AlpacaAccountSummary, type AlpacaMarketClock, type AlpacaPositionSummary, type ClosePositionOutcome } from './alpaca/alpaca-broker.ts';
+export { AlpacaBroker, type AlpacaBrokerOptions, type AlpacaAccountSummary, type AlpacaMarketClock, type AlpacaPositionSummary } from './alpaca/alpaca-broker.ts';
 export { AlpacaRest, type AlpacaRestOptions, type AlpacaOrderRequest, type ListOrdersQuery, type ActivitiesQuery } from './alpaca/alpaca-rest.ts';
 export { AlpacaStream, type AlpacaStreamOptions, type AlpacaStreamStatus } from './alpaca/alpaca-stream.ts';
 export { AlpacaError, type AlpacaErrorKind } from './alpaca/alpaca-wire.ts';

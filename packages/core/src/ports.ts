@@ -37,6 +37,35 @@ export interface BrokerOpenOrder {
   side: TOrderSide;
   qty: string;
   filledQty: string;
+  /** The broker's own word for where it stands (Alpaca: new, accepted, pending_cancel, …), where it gives one. */
+  status?: string;
+}
+
+/** A position as the broker holds it (negative qty: short). */
+export interface BrokerPosition {
+  symbol: string;
+  qty: string;
+  avgEntryPrice?: string;
+}
+
+/** What the broker did for one position asked to be closed: the closing order it placed, or why it placed none. */
+export interface ClosingOrderOutcome {
+  symbol: string;
+  /** The position's quantity as the broker held it when asked (negative: short), where it said. */
+  positionQty?: string;
+  ok: boolean;
+  order?: BrokerOpenOrder & { status: string };
+  reason?: string;
+  /** The refusal may pass if asked again (the broker answered 5xx or 429 for this position). */
+  retryable?: boolean;
+}
+
+export interface CloseAllOutcome {
+  closing: ClosingOrderOutcome[];
+  /** Executions of the closing orders the broker already reports (the sim fills at once in an open market). */
+  fills: TTradeUpdate[];
+  /** Open orders it cancelled on the way and reports (Alpaca's close-all does not say which). */
+  canceled: TTradeUpdate[];
 }
 
 export interface BrokerPort {
@@ -64,9 +93,17 @@ export interface BrokerPort {
   /** Whether the broker lets us trade the symbol, where it can tell. */
   isTradable?(symbol: string): Promise<boolean>;
   /** What the broker holds, where it can tell (reconciliation compares it with our books). */
-  positions?(): Promise<{ symbol: string; qty: string; avgEntryPrice?: string }[]>;
-  /** Trade updates since a time for the given orders (reconciliation replays what our books missed). */
-  tradeUpdatesSince?(sinceIso: string, clientOrderIds: readonly string[]): Promise<TTradeUpdate[]>;
+  positions?(): Promise<BrokerPosition[]>;
+  /** Emergency liquidation at the broker: every open order cancelled, then a closing market order per position
+   *  (Alpaca DELETE /v2/positions?cancel_orders=true). Asking again with nothing open does nothing. */
+  closeAllPositions?(): Promise<CloseAllOutcome>;
+  /** The account's own trading switch (Alpaca suspend_trade): while suspended the broker refuses every new order,
+   *  whatever our processes do. Returns the setting as the broker now reports it. */
+  suspendTrading?(suspend: boolean): Promise<boolean>;
+  isTradingSuspended?(): Promise<boolean>;
+  /** Trade updates since a time for the given orders (reconciliation replays what our books missed). `fillsOf` (broker
+   *  order id → client order id): only the fills of these orders are wanted, so the broker need look nothing up. */
+  tradeUpdatesSince?(sinceIso: string, clientOrderIds: readonly string[], fillsOf?: ReadonlyMap<string, string>): Promise<TTradeUpdate[]>;
   /** Only brokers that simulate a market: match open orders against a new bar. */
   onMarketBar?(bar: TBar): Promise<TTradeUpdate[]>;
 }

@@ -126,8 +126,9 @@ describe('AlpacaBroker as BrokerPort', () => {
     expect(refused.reason).toMatch(/^rejected: .*suspend/);
     expect(await broker.suspendTrading(false)).toBe(false);
 
+    expect(await broker.isTradingSuspended()).toBe(false);
     const closed = await broker.closeAllPositions();
-    expect(closed).toEqual([{ symbol: 'AAPL', ok: true, order: expect.objectContaining({ symbol: 'AAPL', side: 'SELL', qty: '3' }) }]);
+    expect(closed).toEqual({ canceled: [], fills: [], closing: [{ symbol: 'AAPL', positionQty: '3', ok: true, order: expect.objectContaining({ symbol: 'AAPL', side: 'SELL', qty: '3' }) }] });
     await until(async () => (await broker.positions()).length === 0);
   });
 });

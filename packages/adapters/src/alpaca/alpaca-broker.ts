@@ -2,7 +2,7 @@
 // client_order_id, cancels that report only what Alpaca confirms, open orders, and what the emergency controls and
 // gap repair need beyond the port.
 import type { TBrokerCause, TTradeUpdate } from '@ai-trader/contracts';
-import type { BrokerOpenOrder, BrokerPort, SubmitOrderAck, SubmitOrderRequest } from '@ai-trader/core';
+import type { BrokerOpenOrder, BrokerPort, CloseAllOutcome, SubmitOrderAck, SubmitOrderRequest } from '@ai-trader/core';
 import { dec } from '@ai-trader/domain';
 import type { Logger } from 'pino';
 import type { AlpacaRest } from './alpaca-rest.ts';
@@ -51,19 +51,14 @@ export interface AlpacaPositionSummary {
   unrealizedPl: string | null;
 }
 
-export interface ClosePositionOutcome {
-  symbol: string;
-  ok: boolean;
-  order?: BrokerOpenOrder & { status: string };
-  reason?: string;
-}
-
 export class AlpacaBroker implements BrokerPort {
   readonly name = 'alpaca';
   /** Stop and trailing-stop orders work at Alpaca: positions get their protective SELL there. */
   readonly protectiveStops = true;
   private readonly rest: AlpacaRest;
   private readonly logger: Logger;
+  /** Alpaca order id → client_order_id of the orders seen lately, so gap repair need not look each one up (bounded). */
+  private readonly clientIds = new Map<string, string>();
 
   constructor(private readonly o: AlpacaBrokerOptions) {
     this.rest = o.rest;
@@ -83,6 +78,7 @@ export class AlpacaBroker implements BrokerPort {
         ...(req.type === 'stop' ? { stop_price: req.stopPrice } : {}),
         ...(req.type === 'trailing_stop' ? { trail_percent: req.trailPercent } : {}),
       });
+      this.remember(order.id, order.client_order_id);
       if (toOrderStatus(order) === 'rejected') return { brokerOrderId: order.id, status: 'rejected', cause: 'rejected', reason: 'rejected: Alpaca rejected the order after accepting it (status rejected)' };
       return { brokerOrderId: order.id, status: 'accepted' };
     } catch (e) {
@@ -161,7 +157,10 @@ export class AlpacaBroker implements BrokerPort {
 
   /** Every order open at Alpaca, oldest first. */
   async listOpenOrders(): Promise<BrokerOpenOrder[]> {
-    return (await this.rest.listAllOrders('open')).map(toBrokerOpenOrder);
+    return (await this.rest.listAllOrders('open')).map((o) => {
+      this.remember(o.id, o.client_order_id);
+      return { ...toBrokerOpenOrder(o), status: o.status };
+    });
   }
 
   /** Open orders by client_order_id (reconciliation: ours that Alpaca lacks, or Alpaca's that we lack). */
@@ -201,14 +200,27 @@ export class AlpacaBroker implements BrokerPort {
     }));
   }
 
-  /** Flatten at the broker: open orders cancelled, a closing market order per position. */
-  async closeAllPositions(): Promise<ClosePositionOutcome[]> {
-    return (await this.rest.closeAllPositions(true)).map((r) => {
-      const order = ZAlpacaOrder.safeParse(r.body);
-      if (r.status >= 200 && r.status < 300 && order.success) return { symbol: r.symbol, ok: true, order: { ...toBrokerOpenOrder(order.data), status: order.data.status } };
-      const msg = (r.body as { message?: unknown } | undefined)?.message;
-      return { symbol: r.symbol, ok: false, reason: `HTTP ${r.status}${typeof msg === 'string' ? `: ${msg}` : ''}` };
-    });
+  /**
+   * BrokerPort (emergency liquidation): DELETE /v2/positions?cancel_orders=true — Alpaca cancels every open order, then
+   * places a closing market order per position under a client_order_id of its own. It says per symbol what it did
+   * (207): the closing order, or the refusal (a 5xx or 429 for a symbol may pass if asked again). The cancellations are
+   * not reported (listOpenOrders and the trade updates tell); the fills come on the stream and in the activities.
+   */
+  async closeAllPositions(): Promise<CloseAllOutcome> {
+    const results = await this.rest.closeAllPositions(true);
+    return {
+      canceled: [], fills: [],
+      closing: results.map((r) => {
+        const order = ZAlpacaOrder.safeParse(r.body);
+        if (r.status >= 200 && r.status < 300 && order.success) {
+          this.remember(order.data.id, order.data.client_order_id);
+          const o = toBrokerOpenOrder(order.data);
+          return { symbol: r.symbol, positionQty: o.side === 'SELL' ? o.qty : dec(o.qty).neg().toFixed(), ok: true, order: { ...o, status: order.data.status } };
+        }
+        const m = (r.body as { message?: unknown } | undefined)?.message;
+        return { symbol: r.symbol, ok: false, retryable: r.status >= 500 || r.status === 429, reason: `HTTP ${r.status}${typeof m === 'string' ? `: ${m}` : ''}` };
+      }),
+    };
   }
 
   /** suspend_trade at Alpaca: while true, Alpaca itself refuses every new order (a HALT that holds even if we misbehave). */
@@ -216,14 +228,19 @@ export class AlpacaBroker implements BrokerPort {
     return this.rest.setSuspendTrade(suspend);
   }
 
+  async isTradingSuspended(): Promise<boolean> {
+    return (await this.rest.getAccountConfigurations()).suspend_trade;
+  }
+
   /**
    * What the stream may have missed since `sinceIso` (gap repair): every fill since then, from the FILL activities —
    * not GET /v2/orders?after=, which filters on when an order was SUBMITTED and so misses an older order that filled
    * during the gap — and, for the orders we still think open (`openClientOrderIds`), a cancellation, expiry or
    * rejection Alpaca has recorded. Fills carry the same execution ids as the stream's (alpaca-wire fillExecutionId), so
-   * applying an update twice changes nothing. Fills come first, oldest first, then the terminal updates.
+   * applying an update twice changes nothing. Fills come first, oldest first, then the terminal updates. With
+   * `fillsOf`, only the fills of those orders (no lookups).
    */
-  async tradeUpdatesSince(sinceIso: string, openClientOrderIds: readonly string[] = []): Promise<TTradeUpdate[]> {
+  async tradeUpdatesSince(sinceIso: string, openClientOrderIds: readonly string[] = [], fillsOf?: ReadonlyMap<string, string>): Promise<TTradeUpdate[]> {
     const since = Date.parse(sinceIso);
     if (Number.isNaN(since)) throw new RangeError(`sinceIso must be an ISO timestamp (got '${sinceIso}')`);
     // `after` takes whole seconds and is exclusive: start a second early, overlap is harmless.
@@ -233,7 +250,9 @@ export class AlpacaBroker implements BrokerPort {
     const fills: TTradeUpdate[] = [];
     for (const a of activities) {
       if (a.activity_type !== 'FILL' || !('order_id' in a)) continue;
-      if (!clientIds.has(a.order_id)) clientIds.set(a.order_id, (await this.rest.getOrder(a.order_id))?.client_order_id ?? null);
+      if (fillsOf && !fillsOf.has(a.order_id)) continue; // not asked for: no need to learn whose it is
+      if (fillsOf) clientIds.set(a.order_id, fillsOf.get(a.order_id)!);
+      if (!clientIds.has(a.order_id)) clientIds.set(a.order_id, this.clientIds.get(a.order_id) ?? (await this.rest.getOrder(a.order_id))?.client_order_id ?? null);
       const clientOrderId = clientIds.get(a.order_id);
       if (!clientOrderId) {
         this.logger.warn({ brokerOrderId: a.order_id, activityId: a.id }, 'Alpaca fill activity for an order it cannot find; skipped');
@@ -250,6 +269,11 @@ export class AlpacaBroker implements BrokerPort {
     }
     this.logger.info({ since: sinceIso, fills: fills.length, terminal: terminal.length }, 'Alpaca gap repair: updates found');
     return [...fills, ...terminal];
+  }
+
+  private remember(orderId: string, clientOrderId: string): void {
+    if (this.clientIds.size >= 10_000) this.clientIds.delete(this.clientIds.keys().next().value!);
+    this.clientIds.set(orderId, clientOrderId);
   }
 
   /** A confirmed end of a cancel request: the canceled/expired/rejected update, null when it filled, undefined while open. */

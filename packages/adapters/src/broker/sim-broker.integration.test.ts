@@ -131,7 +131,7 @@ describe('simulated broker', () => {
     const after = sim({ maxVolumePct: 100 });
     expect(await after.submitOrder(req)).toEqual(ack);
     expect((await after.onMarketBar(bar('SPY', at(5), '600'))).map((u) => u.qty)).toEqual(['100']); // that bar filled it once already
-    expect(await after.listOpenOrders()).toEqual([{ clientOrderId: req.clientOrderId, brokerOrderId: ack.brokerOrderId, symbol: 'SPY', side: 'BUY', qty: '150', filledQty: '100' }]);
+    expect(await after.listOpenOrders()).toEqual([{ clientOrderId: req.clientOrderId, brokerOrderId: ack.brokerOrderId, symbol: 'SPY', side: 'BUY', qty: '150', filledQty: '100', status: 'partially_filled' }]);
     expect(await after.positions()).toEqual([{ symbol: 'SPY', qty: '100', avgEntryPrice: '600' }]);
     expect(await after.account()).toMatchObject({ cash: '40000', buyingPower: '10000' }); // 50 still reserved at 600
     await after.init(); // never resets the account
@@ -176,6 +176,47 @@ describe('simulated broker', () => {
     expect(fills.map((u) => [u.event, u.price, u.at])).toEqual([['fill', '602', new Date(at(10)).toISOString()]]); // at the bar's market time
     // Its market time also judges the session: decided after the close → refused.
     expect(await replay.submitOrder({ ...order('SPY', 'BUY', '1'), marketTs: '2025-06-04T20:05:00Z' })).toMatchObject({ status: 'rejected', cause: 'market_closed' });
+  });
+
+  it('closes every position as Alpaca\'s close-all does: orders cancelled, a market close per position at the last price ± slippage', async () => {
+    const b = sim({ slippageBps: 10 });
+    expect(await b.submitOrder(order('SPY', 'BUY', '10'))).toMatchObject({ status: 'accepted' });
+    expect(await b.submitOrder(order('QQQ', 'BUY', '4'))).toMatchObject({ status: 'accepted' });
+    await b.onMarketBar(bar('SPY', at(5), '600'));
+    await b.onMarketBar(bar('QQQ', at(5), '500'));
+    const waiting = await b.submitOrder(order('SPY', 'BUY', '1'));
+    const cash = (await b.account()).cash;
+    const r = await b.closeAllPositions();
+    expect(r.canceled).toEqual([expect.objectContaining({ event: 'canceled', brokerOrderId: waiting.brokerOrderId })]);
+    expect(r.closing.map((c) => [c.symbol, c.positionQty, c.ok, c.order?.side, c.order?.qty, c.order?.status])).toEqual([['QQQ', '4', true, 'SELL', '4', 'filled'], ['SPY', '10', true, 'SELL', '10', 'filled']]);
+    expect(r.closing[0]!.order!.clientOrderId).toMatch(/^[0-9a-f-]{36}$/); // the broker's own id, as Alpaca's close-all gives
+    // The last price is the stored bar's close at the sim's time (600 / 500), less 10 bp for a SELL, to the cent.
+    expect(r.fills.map((u) => [u.event, u.qty, u.price, u.brokerOrderId]).sort((x, y) => x[1]!.localeCompare(y[1]!))).toEqual([['fill', '10', '599.4', r.closing[1]!.order!.brokerOrderId], ['fill', '4', '499.5', r.closing[0]!.order!.brokerOrderId]]);
+    expect(await b.positions()).toEqual([]);
+    expect(await b.listOpenOrders()).toEqual([]);
+    expect((await b.account()).cash).toBe(dec(cash).plus('1998').plus('5994').toFixed());
+    expect(await b.closeAllPositions()).toEqual({ canceled: [], closing: [], fills: [] }); // again: nothing to do
+  });
+
+  it('outside the session leaves the closing orders open; while suspended refuses every new order and every close', async () => {
+    const b = sim();
+    expect(await b.submitOrder(order('SPY', 'BUY', '2'))).toMatchObject({ status: 'accepted' });
+    await b.onMarketBar(bar('SPY', at(5), '600'));
+    now = new Date('2025-06-04T21:00:00Z'); // after the close
+    const r = await b.closeAllPositions();
+    expect(r.fills).toEqual([]);
+    expect(r.closing.map((c) => [c.symbol, c.order?.status])).toEqual([['SPY', 'new']]);
+    expect((await b.listOpenOrders()).map((o) => [o.clientOrderId, o.status])).toEqual([[r.closing[0]!.order!.clientOrderId, 'new']]);
+
+    expect(await b.isTradingSuspended()).toBe(false);
+    expect(await b.suspendTrading(true)).toBe(true);
+    expect(await b.isTradingSuspended()).toBe(true);
+    now = new Date('2025-06-04T14:00:00Z');
+    const refused = await b.submitOrder(order('SPY', 'BUY', '1'));
+    expect(refused).toMatchObject({ status: 'rejected', cause: 'rejected', reason: 'rejected: new orders are rejected: trading is suspended by the account owner (suspend_trade)' });
+    expect(await b.closeAllPositions()).toMatchObject({ closing: [{ symbol: 'SPY', positionQty: '2', ok: false, reason: 'HTTP 403: new orders are rejected: trading is suspended by the account owner (suspend_trade)' }] });
+    expect(await b.suspendTrading(false)).toBe(false);
+    expect(await b.submitOrder(order('SPY', 'BUY', '1'))).toMatchObject({ status: 'accepted' });
   });
 
   it('knows the symbols it has bars of', async () => {

@@ -1,9 +1,10 @@
 // The simulated broker: keeps its own books in Postgres (sim_orders, sim_executions, sim_positions, sim_account) as a
 // real broker would. Market orders are accepted idempotently by client_order_id or refused for Alpaca's causes, and
 // fill at the open of the bars it is shown afterwards, with slippage, at most a share of each bar's volume.
+import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { TBar, TBrokerCause, TTradeUpdate } from '@ai-trader/contracts';
-import type { BrokerOpenOrder, BrokerPort, Clock, SubmitOrderAck, SubmitOrderRequest } from '@ai-trader/core';
+import type { BrokerOpenOrder, BrokerPort, Clock, CloseAllOutcome, ClosingOrderOutcome, SubmitOrderAck, SubmitOrderRequest } from '@ai-trader/core';
 import { Prisma, type Db } from '@ai-trader/db';
 import { applyFill, Dec, dec, decStr, inRegularSession, TIMEFRAME_MINUTES, ZERO } from '@ai-trader/domain';
 import {
@@ -22,6 +23,7 @@ interface OrderRow {
 interface SubmitFacts {
   existing: OrderRow | null;
   cash: string;
+  suspended: boolean;
   marketTs: Date | null;
   held: string | null;
   selling: string;
@@ -90,10 +92,10 @@ export class SimBroker implements BrokerPort {
     // Prices up to the sim's now; driven by (5-minute) bars, the bar after the newest one matched may be stored already.
     const rows = await this.prisma.$queryRaw<SubmitFacts[]>`
       WITH a AS (
-        SELECT cash, "marketTs",
+        SELECT cash, "marketTs", "suspendTrade" AS suspended,
                CASE WHEN ${bars}::boolean AND "marketTs" IS NOT NULL THEN "marketTs" + interval '5 minutes' ELSE ${now}::timestamptz END AS bound
           FROM sim_account WHERE id = 1)
-      SELECT a.cash::text AS cash, a."marketTs",
+      SELECT a.cash::text AS cash, a."marketTs", a.suspended,
              (SELECT json_build_object('id', o.id, 'status', o.status, 'cause', o."rejectCause", 'reason', o."rejectReason")
                 FROM sim_orders o WHERE o."clientOrderId" = ${req.clientOrderId}) AS existing,
              (SELECT qty::text FROM sim_positions WHERE symbol = ${req.symbol}) AS held,
@@ -132,6 +134,7 @@ export class SimBroker implements BrokerPort {
 
   /** Alpaca's checks in Alpaca's order; null when the order is accepted. */
   private judge(req: SubmitOrderRequest, f: SubmitFacts, now: Date): Refusal | null {
+    if (f.suspended) return refusals.suspended();
     if (this.o.rejectRate > 0 && seededDraw(this.o.faultSeed, req.clientOrderId) < this.o.rejectRate) return refusals.injected(this.o.rejectRate);
     const qty = /^\d+(\.\d+)?$/.test(req.qty) ? dec(req.qty) : ZERO;
     if (qty.lte(0)) return refusals.badQty(req.qty);
@@ -179,7 +182,97 @@ export class SimBroker implements BrokerPort {
   async listOpenOrders(): Promise<BrokerOpenOrder[]> {
     await this.delay();
     const rows = await this.prisma.simOrder.findMany({ where: { status: { in: ['new', 'partially_filled'] } }, orderBy: { createdAt: 'asc' } });
-    return rows.map((o) => ({ clientOrderId: o.clientOrderId, brokerOrderId: o.id, symbol: o.symbol, side: o.side, qty: o.qty.toFixed(), filledQty: o.filledQty.toFixed() }));
+    return rows.map((o) => ({ clientOrderId: o.clientOrderId, brokerOrderId: o.id, symbol: o.symbol, side: o.side, qty: o.qty.toFixed(), filledQty: o.filledQty.toFixed(), status: o.status }));
+  }
+
+  /**
+   * BrokerPort (emergency liquidation), as Alpaca's DELETE /v2/positions?cancel_orders=true: every open order cancelled,
+   * then one closing market order per position (a client order id of the broker's own, as Alpaca gives). In an open
+   * market (the sim's market time in the NYSE session) it fills at once, whole, at the last price ± slippage — the
+   * volume cap is for the strategy's orders, an emergency close does not wait for later bars; in a closed market it
+   * stays open and fills at the next session's bars like any order. While trading is suspended every close is refused.
+   * One transaction, a few set-based statements whatever the number of positions.
+   */
+  async closeAllPositions(): Promise<CloseAllOutcome> {
+    await this.delay();
+    const now = this.clock.now();
+    const bars = this.o.marketTime === 'bars';
+    const done = await this.prisma.$transaction(async (tx) => {
+      const [a] = await tx.$queryRaw<{ marketTs: Date | null; suspended: boolean }[]>`SELECT "marketTs", "suspendTrade" AS suspended FROM sim_account WHERE id = 1 FOR UPDATE`;
+      if (!a) throw new Error('sim_account row is missing: SimBroker.init() creates it (bootstrapBooks at start-up)');
+      const canceled = await tx.$queryRaw<{ id: string; clientOrderId: string }[]>`
+        UPDATE sim_orders SET status = 'canceled', "updatedAt" = ${now} WHERE status IN ('new', 'partially_filled') RETURNING id, "clientOrderId"`;
+      const marketAt = bars ? a.marketTs : now;
+      const bound = bars && a.marketTs ? new Date(a.marketTs.getTime() + 5 * 60_000) : now;
+      const held = await tx.$queryRaw<{ symbol: string; qty: string; avgCost: string; px: string | null }[]>`
+        SELECT p.symbol, p.qty::text AS qty, p."avgCost"::text AS "avgCost",
+               (SELECT q.close::text FROM (
+                  (SELECT ts, close FROM market_data_5m WHERE symbol = p.symbol AND ts <= ${bound} ORDER BY ts DESC LIMIT 1)
+                  UNION ALL
+                  (SELECT ts, close FROM market_data_1m WHERE symbol = p.symbol AND ts <= ${bound} ORDER BY ts DESC LIMIT 1)
+                ) q ORDER BY q.ts DESC LIMIT 1) AS px
+          FROM sim_positions p WHERE p.qty <> 0 ORDER BY p.symbol FOR UPDATE OF p`;
+      const closing: ClosingOrderOutcome[] = [];
+      if (a.suspended) {
+        const r = refusals.suspended();
+        for (const p of held) closing.push({ symbol: p.symbol, positionQty: dec(p.qty).toFixed(), ok: false, reason: `HTTP ${r.status}: ${r.message}` });
+        return { canceled, closing, filledIds: [] as string[] };
+      }
+      const open = !!marketAt && marketClockAt(marketAt).isOpen;
+      const orders = held.map((p) => {
+        const qty = dec(p.qty);
+        const side = qty.gt(0) ? ('SELL' as const) : ('BUY' as const);
+        const price = p.px ? fillPrice(dec(p.px), side, this.o.slippageBps) : null;
+        const fill = open && price ? applyFill({ qty, avgCost: dec(p.avgCost), realizedPnl: ZERO }, { side, qty: qty.abs(), price }) : null;
+        return { id: randomUUID(), clientOrderId: randomUUID(), symbol: p.symbol, side, qty: qty.abs(), positionQty: qty, price, fill };
+      });
+      if (orders.length) {
+        await tx.$executeRaw`
+          INSERT INTO sim_orders (id, "clientOrderId", symbol, side, type, qty, "filledQty", status, "refPrice", "updatedAt")
+          SELECT o.id, o.cid, o.symbol, o.side::"OrderSide", 'market', o.qty, CASE WHEN o.filled THEN o.qty ELSE 0 END,
+                 (CASE WHEN o.filled THEN 'filled' ELSE 'new' END)::"OrderStatus", o.px, ${now}
+            FROM unnest(${orders.map((o) => o.id)}::uuid[], ${orders.map((o) => o.clientOrderId)}::text[], ${orders.map((o) => o.symbol)}::text[],
+                        ${orders.map((o) => o.side)}::text[], ${orders.map((o) => decStr(o.qty))}::numeric[], ${orders.map((o) => !!o.fill)}::boolean[],
+                        ${orders.map((o) => (o.price ? decStr(o.price) : null))}::numeric[])
+                 AS o(id, cid, symbol, side, qty, filled, px)`;
+      }
+      const filled = orders.filter((o) => o.fill);
+      if (filled.length) {
+        const barTs = bars ? a.marketTs! : now;
+        await tx.$executeRaw`
+          INSERT INTO sim_executions (id, "simOrderId", qty, price, "barTs", at)
+          SELECT gen_random_uuid(), o.id, o.qty, o.px, ${barTs}, ${now}
+            FROM unnest(${filled.map((o) => o.id)}::uuid[], ${filled.map((o) => decStr(o.qty))}::numeric[], ${filled.map((o) => decStr(o.price!))}::numeric[]) AS o(id, qty, px)`;
+        await tx.$executeRaw`UPDATE sim_positions SET qty = 0, "avgCost" = 0, "updatedAt" = ${now} WHERE symbol = ANY(${filled.map((o) => o.symbol)}::text[])`;
+        const cash = filled.reduce((sum, o) => sum.plus(o.fill!.cashDelta), ZERO);
+        await tx.$executeRaw`UPDATE sim_account SET cash = cash + ${decStr(cash)}::numeric, "updatedAt" = ${now} WHERE id = 1`;
+      }
+      for (const o of orders)
+        closing.push({
+          symbol: o.symbol, positionQty: o.positionQty.toFixed(), ok: true,
+          order: { clientOrderId: o.clientOrderId, brokerOrderId: o.id, symbol: o.symbol, side: o.side, qty: o.qty.toFixed(), filledQty: o.fill ? o.qty.toFixed() : '0', status: o.fill ? 'filled' : 'new' },
+        });
+      return { canceled, closing, filledIds: filled.map((o) => o.id) };
+    });
+    const fills = done.filledIds.length ? await this.executionUpdates(Prisma.sql`x."simOrderId" = ANY(${done.filledIds}::uuid[])`) : [];
+    return {
+      closing: done.closing, fills,
+      canceled: done.canceled.map((o) => ({ event: 'canceled', clientOrderId: o.clientOrderId, brokerOrderId: o.id, at: now.toISOString(), reason: 'cancel all (close all positions)' })),
+    };
+  }
+
+  /** BrokerPort: the account's suspend_trade switch, kept with the sim's books; while on, every new order is refused. */
+  async suspendTrading(suspend: boolean): Promise<boolean> {
+    await this.delay();
+    const [r] = await this.prisma.$queryRaw<{ suspended: boolean }[]>`
+      UPDATE sim_account SET "suspendTrade" = ${suspend}, "updatedAt" = ${this.clock.now()} WHERE id = 1 RETURNING "suspendTrade" AS suspended`;
+    if (!r) throw new Error('sim_account row is missing: SimBroker.init() creates it (bootstrapBooks at start-up)');
+    return r.suspended;
+  }
+
+  async isTradingSuspended(): Promise<boolean> {
+    await this.delay();
+    return (await this.prisma.simAccount.findUnique({ where: { id: 1 }, select: { suspendTrade: true } }))?.suspendTrade ?? false;
   }
 
   /** BrokerPort: a symbol the sim has bars of (5m or 1m) is tradable; known ones are remembered. */
@@ -267,10 +360,10 @@ export class SimBroker implements BrokerPort {
   }
 
   /** BrokerPort (reconciliation): every execution since `sinceIso`, then the cancellations and refusals of the given orders. */
-  async tradeUpdatesSince(sinceIso: string, clientOrderIds: readonly string[] = []): Promise<TTradeUpdate[]> {
+  async tradeUpdatesSince(sinceIso: string, clientOrderIds: readonly string[] = [], fillsOf?: ReadonlyMap<string, string>): Promise<TTradeUpdate[]> {
     const since = new Date(sinceIso);
     if (Number.isNaN(since.getTime())) throw new RangeError(`sinceIso must be an ISO timestamp (got '${sinceIso}')`);
-    const fills = await this.executionUpdates(Prisma.sql`x.at >= ${since}`);
+    const fills = await this.executionUpdates(fillsOf ? Prisma.sql`x.at >= ${since} AND o."clientOrderId" = ANY(${[...fillsOf.values()]}::text[])` : Prisma.sql`x.at >= ${since}`);
     const ended = clientOrderIds.length
       ? await this.prisma.simOrder.findMany({ where: { clientOrderId: { in: [...clientOrderIds] }, status: { in: ['canceled', 'rejected'] } }, orderBy: { updatedAt: 'asc' } })
       : [];

@@ -34,7 +34,7 @@ describe('sim market model', () => {
   it('words every refusal so that the Alpaca classifier finds the same cause', () => {
     const all = [
       refusals.badQty('0'), refusals.unknownAsset('NOPE'), refusals.marketClosed(new Date('2025-06-04T21:00:00Z'), '2025-06-05T13:30:00.000Z'),
-      refusals.buyingPower(dec('100'), dec('200')), refusals.shortSale(dec('5'), dec('-2')), refusals.positionLimit('100'), refusals.injected(0.1),
+      refusals.buyingPower(dec('100'), dec('200')), refusals.shortSale(dec('5'), dec('-2')), refusals.positionLimit('100'), refusals.injected(0.1), refusals.suspended(),
     ];
     for (const r of all) expect(classifyRefusal(r.status, r.message), r.message).toBe(r.cause);
     expect(refusals.shortSale(dec('5'), dec('-2')).message).toBe('insufficient qty available for order (requested: 5, available: 0)');

@@ -84,6 +84,8 @@ export const refusals = {
     cause: 'rejected', status: 403, message: `insufficient qty available for order (requested: ${requested.toFixed()}, available: ${Dec.max(available, 0).toFixed()})`,
   }),
   positionLimit: (limit: string): Refusal => ({ cause: 'position_limit', status: 403, message: `position limit exceeded: |position| may not exceed ${limit} shares` }),
+  // Alpaca's answer while the account owner has suspended trading (account configuration suspend_trade).
+  suspended: (): Refusal => ({ cause: 'rejected', status: 403, message: 'new orders are rejected: trading is suspended by the account owner (suspend_trade)' }),
   injected: (rate: number): Refusal => ({ cause: 'rejected', status: 422, message: `order rejected by the simulated broker (fault injection, SIM_REJECT_RATE=${rate})` }),
 };
 
