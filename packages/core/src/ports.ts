@@ -68,6 +68,20 @@ export interface CloseAllOutcome {
   canceled: TTradeUpdate[];
 }
 
+/** The account as the broker reports it; equity where it values the account itself (Alpaca does, the sim does not). */
+export interface BrokerAccount {
+  cash: string;
+  buyingPower: string;
+  equity?: string;
+  currency?: string;
+  /** The broker's word for the account (Alpaca: ACTIVE, ACCOUNT_UPDATED, …), where it gives one. */
+  status?: string;
+  /** New orders are refused at the broker (Alpaca: trading_blocked, account_blocked or trade_suspended_by_user). */
+  tradingBlocked?: boolean;
+  accountBlocked?: boolean;
+  tradeSuspendedByUser?: boolean;
+}
+
 export interface BrokerPort {
   readonly name: string;
   /** The broker keeps stop and trailing-stop orders working on its side: an entry's stop-loss or trailing stop is
@@ -92,6 +106,8 @@ export interface BrokerPort {
   marketTime?(): Promise<Date | null>;
   /** Whether the broker lets us trade the symbol, where it can tell. */
   isTradable?(symbol: string): Promise<boolean>;
+  /** The account (cash, buying power, equity), where the broker can tell: `ai-trader status --account`. */
+  account?(): Promise<BrokerAccount>;
   /** What the broker holds, where it can tell (reconciliation compares it with our books). */
   positions?(): Promise<BrokerPosition[]>;
   /** Emergency liquidation at the broker: every open order cancelled, then a closing market order per position

@@ -5,3 +5,4 @@ export * from './generated/prisma/enums.ts';
 export * from './pg-pool.ts';
 export * from './partitions.ts';
 export * from './bars/bulk-load.ts';
+export * from './migration-check.ts';
