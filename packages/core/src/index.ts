@@ -52,3 +52,4 @@ export * from './use-cases/api-keys.ts';
 export * from './use-cases/rotate-api-key.ts';
 export * from './use-cases/check-apis.ts';
 export * from './use-cases/validate-system.ts';
+export * from './use-cases/system-status.ts';
