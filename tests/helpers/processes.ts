@@ -59,3 +59,30 @@ export async function killAll(running: Set<ChildProcess>): Promise<void> {
     c.kill('SIGKILL');
   })));
 }
+
+/**
+ * Starts the CLI as a long-running process (e.g. `trade`) through its bin, as an operator does. It leads its own
+ * process group, so killGroup() also ends what it started (the CLI under the bin, the workers under the CLI) when a
+ * test fails before stopping it cleanly.
+ */
+export function startCliProcess(args: string[], env: Record<string, string | undefined>): WorkersProcess & { killGroup(): Promise<void> } {
+  const child = spawn(process.execPath, [path.join(ROOT, 'apps/cli/bin/ai-trader.mjs'), ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  let groupAlive = true;
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; out: string }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal, out })));
+  return {
+    child, exited, output: () => out,
+    async killGroup() {
+      if (!groupAlive || child.pid === undefined) return;
+      groupAlive = false;
+      try {
+        process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        return; // the whole group is gone already
+      }
+      await exited;
+    },
+  };
+}

@@ -15,10 +15,12 @@ import { registerAudit } from './commands/audit.ts';
 import { registerKeys } from './commands/keys.ts';
 import { registerUsers } from './commands/users.ts';
 import { registerAlert } from './commands/alert.ts';
+import { registerTrade } from './commands/trade.ts';
 import type { CliContext } from './context.ts';
 
 export function buildProgram(ctx: () => CliContext): Command {
   const program = new Command('ai-trader').description('operator commands of the ai-trader system').showHelpAfterError().exitOverride();
+  registerTrade(program);
   registerStatus(program, ctx);
   registerDb(program, ctx);
   registerData(program, ctx);
