@@ -16,6 +16,7 @@ import { registerKeys } from './commands/keys.ts';
 import { registerUsers } from './commands/users.ts';
 import { registerAlert } from './commands/alert.ts';
 import { registerTrade } from './commands/trade.ts';
+import { registerRecover } from './commands/recover.ts';
 import type { CliContext } from './context.ts';
 
 export function buildProgram(ctx: () => CliContext): Command {
@@ -36,5 +37,6 @@ export function buildProgram(ctx: () => CliContext): Command {
   registerKeys(program, ctx);
   registerUsers(program, ctx);
   registerAlert(program, ctx);
+  registerRecover(program, ctx);
   return program;
 }

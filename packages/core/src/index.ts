@@ -53,3 +53,4 @@ export * from './use-cases/rotate-api-key.ts';
 export * from './use-cases/check-apis.ts';
 export * from './use-cases/validate-system.ts';
 export * from './use-cases/system-status.ts';
+export * from './use-cases/recover-system.ts';
