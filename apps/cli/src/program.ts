@@ -18,9 +18,14 @@ import { registerAlert } from './commands/alert.ts';
 import { registerTrade } from './commands/trade.ts';
 import { registerRecover } from './commands/recover.ts';
 import type { CliContext } from './context.ts';
+import { applyRunbookHelp } from './runbook-help.ts';
 
 export function buildProgram(ctx: () => CliContext): Command {
-  const program = new Command('ai-trader').description('operator commands of the ai-trader system').showHelpAfterError().exitOverride();
+  const program = new Command('ai-trader')
+    .description('operator commands of the ai-trader system, grouped as the runbook')
+    .option('--verbose', 'on an error, also print its stack and cause')
+    .showHelpAfterError()
+    .exitOverride();
   registerTrade(program);
   registerStatus(program, ctx);
   registerDb(program, ctx);
@@ -38,5 +43,5 @@ export function buildProgram(ctx: () => CliContext): Command {
   registerUsers(program, ctx);
   registerAlert(program, ctx);
   registerRecover(program, ctx);
-  return program;
+  return applyRunbookHelp(program);
 }
