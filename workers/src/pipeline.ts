@@ -115,7 +115,7 @@ const FRESHNESS_EVERY_MS = 15_000;
 
 /**
  * Owns Alpaca's trade_updates stream: every update of one of our orders (client_order_id from submitIntent,
- * "ait-…") becomes a portfolio.apply job (idempotent per execution id); orders placed by hand are logged and
+ * "ait-…", or a liquidation's closing order in our books) becomes a portfolio.apply job (idempotent per execution id); orders placed by hand are logged and
  * left alone. After a reconnect the gap is repaired from REST. The time of the last event is kept in Redis so
  * a restarted process asks for what it missed while down.
  */
@@ -123,9 +123,12 @@ async function startAlpacaStream(rt: Runtime): Promise<{ close(): Promise<void> 
   const { config, logger, jobs, prisma, redis } = rt.deps;
   const broker = rt.deps.broker as AlpacaBroker;
   const lastKey = `${config.REDIS_PREFIX}:broker:alpaca:last-event`;
-  const ours = (clientOrderId: string) => clientOrderId.startsWith('ait-');
+  // Ours: placed by submitIntent ("ait-…"), or a closing order Alpaca placed for an emergency liquidation, which the
+  // liquidation entered in our books under Alpaca's own client_order_id (one indexed lookup; such events are rare).
+  const ours = async (clientOrderId: string) =>
+    clientOrderId.startsWith('ait-') || !!(await prisma.order.findUnique({ where: { clientOrderId }, select: { id: true } }));
   const apply = async (u: TTradeUpdate) => {
-    if (!ours(u.clientOrderId)) return logger.info({ clientOrderId: u.clientOrderId, event: u.event }, 'trade update for an order we did not place: ignored');
+    if (!(await ours(u.clientOrderId))) return logger.info({ clientOrderId: u.clientOrderId, event: u.event }, 'trade update for an order we did not place: ignored');
     await jobs.add('portfolio.apply', { update: u });
     await redis.set(lastKey, u.at ?? new Date().toISOString());
   };

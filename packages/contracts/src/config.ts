@@ -106,6 +106,11 @@ export const ZConfig = z
     WORKER_MAX_STALLED_COUNT: z.coerce.number().int().min(1).max(100).default(3),
     /** An approved intent still PENDING after this long gets its submission job re-queued (the outbox sweep). */
     OUTBOX_SWEEP_AFTER_SECONDS: z.coerce.number().int().min(5).max(86_400).default(60),
+    /** Emergency liquidate asks the broker again and again until nothing is open, for at most this long, then reports
+     *  what is still open and why. */
+    LIQUIDATE_VERIFY_TIMEOUT_SECONDS: z.coerce.number().min(0.1).max(3600).default(30),
+    /** Resume needs a clean reconciliation no older than this; an older one (or none) is run again first. */
+    RESUME_RECONCILE_MAX_AGE_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
     REPLAY_DATA_DIR: z.string().min(1).default(path.resolve(process.cwd(), '../shared/data')),
     REPLAY_SYMBOLS: symbolList.default(['SPY', 'QQQ', 'AAPL', 'MSFT']),
     // Symbols of the live (Polygon) and synthetic feeds.

@@ -15,3 +15,4 @@ export * from './audit.ts';
 export * from './api-keys.ts';
 export * from './alerts.ts';
 export * from './accounts.ts';
+export * from './emergency.ts';

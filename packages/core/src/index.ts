@@ -54,3 +54,6 @@ export * from './use-cases/check-apis.ts';
 export * from './use-cases/validate-system.ts';
 export * from './use-cases/system-status.ts';
 export * from './use-cases/recover-system.ts';
+export * from './use-cases/emergency-progress.ts';
+export * from './use-cases/liquidate.ts';
+export * from './use-cases/broker-suspend.ts';

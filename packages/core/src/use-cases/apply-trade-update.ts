@@ -1,7 +1,8 @@
 // Applies one broker event to our books: order status, fills (deduplicated by execution id), the
 // position and cash — all in one transaction, so a redelivered event changes nothing. After an entry order has
-// filled completely, a broker that keeps stops gets the position's protective order (watch-exits.ts).
-import type { TTradeUpdate } from '@ai-trader/contracts';
+// filled completely, a broker that keeps stops gets the position's protective order (watch-exits.ts). Many updates at
+// once (an emergency's cancellations and closing fills) go through the same steps in batches (applyTradeUpdates).
+import type { TOrderStatus, TTradeUpdate } from '@ai-trader/contracts';
 import { applyFill, dec, decStr, isTerminal, transition, ZERO, type Dec, type OrderEvent } from '@ai-trader/domain';
 import type { Prisma } from '@ai-trader/db';
 import type { Deps } from '../ports.ts';
@@ -70,39 +71,113 @@ async function exitLevelsAfter(tx: Tx, order: { intentId: string; side: string }
   };
 }
 
-export async function applyTradeUpdate(deps: Deps, u: TTradeUpdate): Promise<ApplyOutcome> {
-  const at = deps.clock.now();
-  const outcome = await deps.prisma.$transaction(async (tx): Promise<ApplyOutcome> => {
-    const order = await lockOrder(tx, u.clientOrderId);
-    switch (u.event) {
-      case 'fill':
-      case 'partial_fill':
-        return applyExecution(tx, u, order, at);
-      case 'new':
-        if (order.status !== 'pending_new') return 'ignored';
-        await tx.order.update({ where: { id: order.id }, data: { status: transition(order.status, 'accepted'), brokerOrderId: u.brokerOrderId } });
-        return 'applied';
-      default: {
-        // canceled | rejected | expired: a repeat on a terminal order is a no-op, not an error.
-        if (isTerminal(order.status)) return order.status === u.event ? 'duplicate' : 'ignored';
-        await tx.order.update({
-          where: { id: order.id },
-          data: { status: transition(order.status, u.event), rejectReason: u.event === 'rejected' ? (u.reason ?? 'rejected by broker') : order.rejectReason },
-        });
-        return 'applied';
-      }
+const ENDING = new Set<TTradeUpdate['event']>(['canceled', 'expired', 'rejected']);
+/** Only endings (cancellations, expiries, refusals), one per order: they touch nothing but the orders' status. */
+const endingOnly = (part: readonly TTradeUpdate[]) => part.every((u) => ENDING.has(u.event)) && new Set(part.map((u) => u.clientOrderId)).size === part.length;
+
+/**
+ * Endings of many orders at once, as applyInTx's default branch decides them one by one: the orders locked in one
+ * statement, the same state machine, one UPDATE. An order we do not know is an UnknownOrderError for that update only.
+ */
+async function endOrders(tx: Tx, part: readonly TTradeUpdate[], at: Date): Promise<Array<ApplyOutcome | Error>> {
+  const rows = await tx.$queryRaw<{ id: string; clientOrderId: string; status: TOrderStatus; rejectReason: string | null }[]>`
+    SELECT id, "clientOrderId", status::text AS status, "rejectReason" FROM orders WHERE "clientOrderId" = ANY(${part.map((u) => u.clientOrderId)}::text[]) ORDER BY id FOR UPDATE`;
+  const byId = new Map(rows.map((r) => [r.clientOrderId, r]));
+  const changes: Array<{ id: string; status: TOrderStatus; reason: string | null }> = [];
+  const out = part.map((u): ApplyOutcome | Error => {
+    const order = byId.get(u.clientOrderId);
+    if (!order) return new UnknownOrderError(u.clientOrderId);
+    if (isTerminal(order.status)) return order.status === u.event ? 'duplicate' : 'ignored';
+    try {
+      changes.push({ id: order.id, status: transition(order.status, u.event as OrderEvent), reason: u.event === 'rejected' ? (u.reason ?? 'rejected by broker') : order.rejectReason });
+      return 'applied';
+    } catch (e) {
+      return e as Error;
     }
   });
+  if (changes.length)
+    await tx.$executeRaw`
+      UPDATE orders o SET status = v.status::"OrderStatus", "rejectReason" = v.reason, "updatedAt" = ${at}
+        FROM unnest(${changes.map((c) => c.id)}::uuid[], ${changes.map((c) => c.status)}::text[], ${changes.map((c) => c.reason)}::text[]) AS v(id, status, reason)
+       WHERE o.id = v.id`;
+  return out;
+}
+
+/** One update inside the caller's transaction: the order locked, then its status, fill, position and cash. */
+async function applyInTx(tx: Tx, u: TTradeUpdate, at: Date): Promise<ApplyOutcome> {
+  const order = await lockOrder(tx, u.clientOrderId);
+  switch (u.event) {
+    case 'fill':
+    case 'partial_fill':
+      return applyExecution(tx, u, order, at);
+    case 'new':
+      if (order.status !== 'pending_new') return 'ignored';
+      await tx.order.update({ where: { id: order.id }, data: { status: transition(order.status, 'accepted'), brokerOrderId: u.brokerOrderId } });
+      return 'applied';
+    default: {
+      // canceled | rejected | expired: a repeat on a terminal order is a no-op, not an error.
+      if (isTerminal(order.status)) return order.status === u.event ? 'duplicate' : 'ignored';
+      await tx.order.update({
+        where: { id: order.id },
+        data: { status: transition(order.status, u.event), rejectReason: u.event === 'rejected' ? (u.reason ?? 'rejected by broker') : order.rejectReason },
+      });
+      return 'applied';
+    }
+  }
+}
+
+function logApplied(deps: Deps, u: TTradeUpdate): void {
+  const fill = u.event === 'fill' || u.event === 'partial_fill';
+  deps.logger.info(
+    { category: fill ? 'positions' : 'orders', clientOrderId: u.clientOrderId, event: u.event, ...(fill ? { qty: u.qty, price: u.price, executionId: u.executionId } : { reason: u.reason }) },
+    fill ? `${u.event === 'fill' ? 'filled' : 'partly filled'}: ${u.qty} @ ${u.price}` : `order ${u.event}${u.reason ? `: ${u.reason}` : ''}`,
+  );
+}
+
+export async function applyTradeUpdate(deps: Deps, u: TTradeUpdate): Promise<ApplyOutcome> {
+  const at = deps.clock.now();
+  const outcome = await deps.prisma.$transaction((tx) => applyInTx(tx, u, at));
   if (outcome === 'applied') {
-    const fill = u.event === 'fill' || u.event === 'partial_fill';
-    deps.logger.info(
-      { category: fill ? 'positions' : 'orders', clientOrderId: u.clientOrderId, event: u.event, ...(fill ? { qty: u.qty, price: u.price, executionId: u.executionId } : { reason: u.reason }) },
-      fill ? `${u.event === 'fill' ? 'filled' : 'partly filled'}: ${u.qty} @ ${u.price}` : `order ${u.event}${u.reason ? `: ${u.reason}` : ''}`,
-    );
+    logApplied(deps, u);
     await deps.events.publish('order');
     if (u.event === 'fill' || u.event === 'partial_fill') await deps.events.publish('position');
   }
   // Also on a repeat: a crash between the commit above and this step must not leave the position without its stop.
   if (u.event === 'fill' && outcome !== 'ignored' && deps.broker.protectiveStops) await protectPosition(deps, u.clientOrderId);
   return outcome;
+}
+
+/**
+ * Many updates (an emergency's hundreds of cancellations and closing fills) through the same steps as applyTradeUpdate,
+ * in order, `chunk` per transaction and one live event per kind — not one transaction and two events each. A chunk
+ * that fails is done again update by update, so one bad update (an order we never placed) costs only itself; those
+ * come back as errors, in no particular order. Chunks run one after another: a fill locks its position and the cash row.
+ */
+export async function applyTradeUpdates(deps: Deps, updates: readonly TTradeUpdate[], chunk = 100): Promise<{ outcomes: Array<ApplyOutcome | Error> }> {
+  const outcomes: Array<ApplyOutcome | Error> = [];
+  for (let i = 0; i < updates.length; i += chunk) {
+    const part = updates.slice(i, i + chunk);
+    const at = deps.clock.now();
+    let done: Array<ApplyOutcome | Error> | null;
+    try {
+      done = await deps.prisma.$transaction(async (tx) => {
+        if (endingOnly(part)) return endOrders(tx, part, at);
+        const out: ApplyOutcome[] = [];
+        for (const u of part) out.push(await applyInTx(tx, u, at));
+        return out;
+      }, { timeout: 60_000 });
+    } catch {
+      done = null;
+    }
+    if (done) {
+      done.forEach((o, k) => o === 'applied' && logApplied(deps, part[k]!));
+      outcomes.push(...done);
+    } else for (const u of part) outcomes.push(await deps.prisma.$transaction((tx) => applyInTx(tx, u, at)).then((o) => (o === 'applied' && logApplied(deps, u), o), (e: unknown) => (e instanceof Error ? e : new Error(String(e)))));
+  }
+  const applied = updates.filter((_, k) => outcomes[k] === 'applied');
+  if (applied.length) await deps.events.publish('order');
+  if (applied.some((u) => u.event === 'fill' || u.event === 'partial_fill')) await deps.events.publish('position');
+  if (deps.broker.protectiveStops)
+    for (const [k, u] of updates.entries()) if (u.event === 'fill' && (outcomes[k] === 'applied' || outcomes[k] === 'duplicate')) await protectPosition(deps, u.clientOrderId);
+  return { outcomes };
 }

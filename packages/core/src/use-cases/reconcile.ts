@@ -63,8 +63,9 @@ export async function reconcile(deps: Deps): Promise<ReconcileResult> {
   const missing = (await ourOpen()).filter((o) => !brokerOpen.has(o.clientOrderId));
   if (missing.length && deps.broker.tradeUpdatesSince) {
     const since = new Date(Math.min(...missing.map((o) => o.createdAt.getTime()))).toISOString();
-    for (const u of await deps.broker.tradeUpdatesSince(since, missing.map((o) => o.clientOrderId))) {
-      if (!OURS.test(u.clientOrderId)) continue;
+    const ids = new Set(missing.map((o) => o.clientOrderId)); // ours: "ait-…", or a liquidation's closing order in our books
+    for (const u of await deps.broker.tradeUpdatesSince(since, [...ids])) {
+      if (!OURS.test(u.clientOrderId) && !ids.has(u.clientOrderId)) continue;
       if ((await applyTradeUpdate(deps, u).catch(() => 'ignored')) === 'applied') repaired++;
     }
   }
