@@ -102,8 +102,9 @@ describe('backfill from a Polygon-compatible server', () => {
       open: Number(spyBars[0]!.open).toFixed(6), close: Number(spyBars.at(-1)!.close).toFixed(6), volume: String(spyBars.reduce((a, b) => a + Number(b.volume), 0)),
     });
 
-    const status = await cli(['backfill', 'status', runId!]);
+    const [status, json] = await Promise.all([cli(['backfill', 'status', runId!]), cli(['backfill', 'status', runId!, '--json'])]);
     expect(status.stdout).toMatch(/SPY\s+4\/4\s+1560 rows/);
+    expect(JSON.parse(json.stdout)).toMatchObject([{ id: runId, status: 'succeeded', done: 12, failed: 0 }]);
   });
 
   it('loads news with its tickers and publication time (stage news), once', async () => {

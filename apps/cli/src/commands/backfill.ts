@@ -120,9 +120,12 @@ export function registerBackfill(program: Command, ctx: () => CliContext) {
   bf.command('status')
     .argument('[id]', 'a run id (default: the latest runs)')
     .description('progress of backfill runs, per symbol')
-    .action(async (id?: string) => {
+    .option('--json', 'print JSON')
+    .action(async (id: string | undefined, o: { json?: boolean }) => {
       try {
-        printStatus(await backfillStatus(ctx().runtime().deps, id));
+        const runs = await backfillStatus(ctx().runtime().deps, id);
+        if (o.json) return console.log(JSON.stringify(runs, null, 2));
+        printStatus(runs);
       } catch (e) {
         if (e instanceof BackfillInputError) throw new CliError(e.message, 2);
         throw e;
