@@ -44,7 +44,7 @@ export function createContext(env: Record<string, string | undefined> = process.
   return {
     config,
     runtime: () => (rt ??= createRuntime(config, { name: 'cli', logger: createLogger({ name: 'cli', level: env.LOG_LEVEL ?? 'warn' }) })),
-    pool: () => (pool ??= createPgPool(config.DATABASE_URL)),
+    pool: () => (pool ??= createPgPool(config.DATABASE_URL, { name: 'cli-direct', max: config.PG_POOL_MAX, acquireTimeoutMs: config.PG_POOL_ACQUIRE_TIMEOUT_MS })),
     async close() {
       await rt?.close();
       await pool?.end();

@@ -40,14 +40,15 @@ export function createRuntime(config: TConfig, opts: { name: string; logger?: Lo
     : null;
   const logger = opts.logger ?? createLogger({ name: opts.name, level: config.LOG_LEVEL, store: logStore ?? undefined, storeLevel: config.LOG_STORE_LEVEL });
   const clock = opts.clock ?? systemClock;
-  const prisma = createPrisma(config.DATABASE_URL, { max: opts.dbPoolSize ?? 10 });
+  const prisma = createPrisma(config.DATABASE_URL, { name: `${opts.name}-prisma`, max: opts.dbPoolSize ?? config.PRISMA_POOL_MAX, acquireTimeoutMs: config.PG_POOL_ACQUIRE_TIMEOUT_MS });
   const redis = createRedis(config.REDIS_URL, { name: `${opts.name}-cmd` });
   // BullMQ producers share one connection that may wait for Redis instead of failing the add.
   const queueRedis = createRedis(config.REDIS_URL, { forBullWorker: true, name: `${opts.name}-queues` });
   const queues = createQueues(queueRedis, config.REDIS_PREFIX);
   const credentials = createProviderCredentials({ config, prisma, logger, name: opts.name });
   const broker = createBroker(config, prisma, clock, redis, logger, credentials);
-  const pool = createPgPool(config.DATABASE_URL, 6); // the order path (risk 1 + execution 4) and COPY
+  // The order path (risk 1 + execution 4), COPY and maintenance; sized by PG_POOL_MAX (default 6).
+  const pool = createPgPool(config.DATABASE_URL, { name: `${opts.name}-pg`, max: config.PG_POOL_MAX, acquireTimeoutMs: config.PG_POOL_ACQUIRE_TIMEOUT_MS });
   const history =
     config.FEED === 'polygon'
       ? new PolygonHistorySource(new PolygonRest({

@@ -111,6 +111,17 @@ export const ZConfig = z
     LIQUIDATE_VERIFY_TIMEOUT_SECONDS: z.coerce.number().min(0.1).max(3600).default(30),
     /** Resume needs a clean reconciliation no older than this; an older one (or none) is run again first. */
     RESUME_RECONCILE_MAX_AGE_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
+    /** Connections of each process's pg pool (the order path, COPY, partition and maintenance work). */
+    PG_POOL_MAX: z.coerce.number().int().min(1).max(500).default(6),
+    /** Connections of each process's Prisma pool. */
+    PRISMA_POOL_MAX: z.coerce.number().int().min(1).max(500).default(10),
+    /** A query waiting longer than this for a free pooled connection fails with an error naming the pool and its
+     *  size (PoolExhaustedError), instead of hanging. */
+    PG_POOL_ACQUIRE_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
+    /** Where `ai-trader db backup` writes its pg_dump files (custom format) and their manifests. */
+    BACKUP_DIR: z.string().min(1).default(path.resolve(process.cwd(), 'var/backups')),
+    /** Where `ai-trader db archive` writes old bar partitions: gzip CSV and a manifest with sha256 checksums. */
+    ARCHIVE_DIR: z.string().min(1).default(path.resolve(process.cwd(), 'var/archive')),
     REPLAY_DATA_DIR: z.string().min(1).default(path.resolve(process.cwd(), '../shared/data')),
     REPLAY_SYMBOLS: symbolList.default(['SPY', 'QQQ', 'AAPL', 'MSFT']),
     // Symbols of the live (Polygon) and synthetic feeds.

@@ -1,10 +1,100 @@
-// A plain node-postgres pool for what Prisma cannot do: COPY streams and partition DDL.
+// node-postgres pools: the plain one for what Prisma cannot do (COPY streams, partition DDL, the order path) and
+// the one under Prisma. Each is named and sized from the configuration, and a caller that cannot get a connection
+// within the acquire timeout gets a PoolExhaustedError naming the pool and its size instead of waiting forever.
+// poolStats() is the gauge of every pool of this process (the metrics endpoint can export it).
 import pg from 'pg';
 
-export function createPgPool(databaseUrl: string, max = 4): pg.Pool {
-  const pool = new pg.Pool({ connectionString: databaseUrl, max });
+export interface PoolOptions {
+  /** Shown in errors, in pg_stat_activity (application_name `ai-trader:<name>`) and in poolStats(). */
+  name?: string;
+  max?: number;
+  /** How long a caller waits for a free connection (or for a new one to connect) before an error. */
+  acquireTimeoutMs?: number;
+}
+
+export class PoolExhaustedError extends Error {
+  constructor(readonly pool: string, readonly max: number, readonly waitedMs: number, readonly waiting: number) {
+    super(
+      `pg pool '${pool}' exhausted: all ${max} connection(s) stayed busy for ${waitedMs} ms (${waiting} more caller(s) waiting); ` +
+        `raise its size (PG_POOL_MAX / PRISMA_POOL_MAX) or look for slow queries and idle transactions (ai-trader db slow-queries, db connections)`,
+    );
+    this.name = 'PoolExhaustedError';
+  }
+}
+
+interface Tracked {
+  pool: pg.Pool;
+  name: string;
+  max: number;
+  acquireTimeoutMs: number;
+  exhaustedTotal: number;
+}
+const tracked = new Set<Tracked>();
+
+export interface PoolGauge {
+  name: string;
+  max: number;
+  /** Connections open (busy + idle). */
+  total: number;
+  idle: number;
+  /** Callers queued for a connection right now. */
+  waiting: number;
+  /** Callers that gave up (PoolExhaustedError) since the process started. */
+  exhaustedTotal: number;
+  acquireTimeoutMs: number;
+}
+
+/** Every open pool of this process, as gauges. */
+export function poolStats(): PoolGauge[] {
+  return [...tracked].map((t) => ({
+    name: t.name, max: t.max, total: t.pool.totalCount, idle: t.pool.idleCount, waiting: t.pool.waitingCount,
+    exhaustedTotal: t.exhaustedTotal, acquireTimeoutMs: t.acquireTimeoutMs,
+  }));
+}
+
+const TIMEOUT = 'timeout exceeded when trying to connect';
+
+/**
+ * A pool configured as `opts` says. node-postgres' own `connectionTimeoutMillis` bounds the wait; this wrapper turns
+ * its bare "timeout exceeded" into PoolExhaustedError when the pool was full at the time of asking (else the server
+ * did not answer in time, and the error says that), and counts it.
+ */
+export function createNamedPool(config: pg.PoolConfig, opts: PoolOptions = {}): pg.Pool {
+  const name = opts.name ?? 'pg';
+  const max = opts.max ?? config.max ?? 10;
+  const acquireTimeoutMs = opts.acquireTimeoutMs ?? 10_000;
+  const pool = new pg.Pool({ application_name: `ai-trader:${name}`, ...config, max, connectionTimeoutMillis: acquireTimeoutMs });
   pool.on('error', () => undefined); // an idle client's error surfaces on its next use
+  const t: Tracked = { pool, name, max, acquireTimeoutMs, exhaustedTotal: 0 };
+  tracked.add(t);
+  const explain = (err: Error, wasFull: boolean): Error => {
+    if (err?.message !== TIMEOUT) return err;
+    if (wasFull) {
+      t.exhaustedTotal++;
+      return new PoolExhaustedError(name, max, acquireTimeoutMs, pool.waitingCount);
+    }
+    return new Error(`pg pool '${name}': Postgres did not accept a connection within ${acquireTimeoutMs} ms (is it running and reachable?)`, { cause: err });
+  };
+  const connect = pool.connect.bind(pool) as (cb?: (err: Error | undefined, client?: pg.PoolClient, done?: (release?: unknown) => void) => void) => Promise<pg.PoolClient> | void;
+  // pool.query() goes through this.connect(callback), so both paths get the clear error.
+  pool.connect = function (cb?: (err: Error | undefined, client?: pg.PoolClient, done?: (release?: unknown) => void) => void) {
+    const wasFull = pool.totalCount >= max && pool.idleCount === 0;
+    if (cb) return connect((err, client, done) => cb(err ? explain(err, wasFull) : err, client, done));
+    return (connect() as Promise<pg.PoolClient>).catch((err: Error) => {
+      throw explain(err, wasFull);
+    });
+  } as typeof pool.connect;
+  const end = pool.end.bind(pool);
+  pool.end = (() => {
+    tracked.delete(t);
+    return end();
+  }) as typeof pool.end;
   return pool;
+}
+
+export function createPgPool(databaseUrl: string, opts: PoolOptions | number = {}): pg.Pool {
+  const o = typeof opts === 'number' ? { max: opts } : opts;
+  return createNamedPool({ connectionString: databaseUrl }, { name: 'pg', max: 4, ...o });
 }
 export type PgPool = pg.Pool;
 export type PgClient = pg.PoolClient;
