@@ -1,10 +1,10 @@
 // The daily market-data chores (a scheduled job, after the close): partitions ahead so ingestion never
 // lands in the default partition, and validation of the last trading day's stored bars for every feed
 // symbol — problems found open a `data.validation:DATE` alert with the counts; a clean day resolves it.
-import { ensurePartitionsAhead } from '@ai-trader/db';
 import { allProblems, isTradingDay, summarizeProblems, toEt } from '@ai-trader/domain';
 import type { Deps } from '../ports.ts';
 import { raiseAlert, resolveAlert } from './alerts.ts';
+import { maintainPartitions } from './maintain-partitions.ts';
 import { expectedFeedSymbols } from './monitor-freshness.ts';
 import { validateStored } from './validate-stored.ts';
 
@@ -24,7 +24,8 @@ export function lastCompletedTradingDay(now: Date): string {
 
 export async function dailyDataMaintenance(deps: Pick<Deps, 'pool' | 'prisma' | 'config' | 'clock' | 'logger' | 'events' | 'redis' | 'jobs'>, input: { date?: string | undefined } = {}) {
   const now = deps.clock.now();
-  const created = await ensurePartitionsAhead(deps.pool, now, PARTITION_DAYS_AHEAD);
+  // Partitions ahead, rows waiting in DEFAULT moved into theirs, and its alert resolved.
+  const { created } = await maintainPartitions(deps, { daysAhead: PARTITION_DAYS_AHEAD });
   const date = input.date ?? lastCompletedTradingDay(now);
   const symbols = expectedFeedSymbols(deps.config);
   const v = await validateStored(deps, { symbols, timeframe: '5m', from: date, to: date, session: 'regular' });

@@ -2,12 +2,13 @@
 // hands it on: a 5m bar to scoring and (sim broker) order matching; the last 1m bar of a 5-minute bucket
 // makes the 5m bar from its minutes, so a minute feed drives the 5-minute strategy.
 import { type TBar } from '@ai-trader/contracts';
-import { TIMEFRAME_TABLE } from '@ai-trader/db';
+import { defaultPartition, TIMEFRAME_TABLE } from '@ai-trader/db';
 import { aggregateBars, barChecks } from '@ai-trader/domain';
 import { cacheLatest } from '../infra/latest-bars.ts';
 import { keys } from '../infra/redis.ts';
 import type { Deps } from '../ports.ts';
 import { recordFreshness } from './freshness.ts';
+import { noteRowInDefaultPartition } from './maintain-partitions.ts';
 
 export type IngestOutcome = { inserted: boolean; quarantined: false } | { inserted: false; quarantined: true };
 
@@ -20,11 +21,14 @@ export async function ingestBar(deps: Deps, bar: TBar): Promise<IngestOutcome> {
     deps.logger.warn({ category: 'data', symbol: bar.symbol, ts: bar.ts, problems }, 'bar quarantined');
     return { inserted: false, quarantined: true };
   }
-  const res = await deps.pool.query(
-    `INSERT INTO ${TIMEFRAME_TABLE[bar.timeframe]} (symbol, ts, open, high, low, close, volume, source) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (symbol, ts) DO NOTHING`,
+  const table = TIMEFRAME_TABLE[bar.timeframe];
+  // tableoid names the partition the row went to: DEFAULT means its month has no partition yet (alerted).
+  const res = await deps.pool.query<{ part: string }>(
+    `INSERT INTO ${table} (symbol, ts, open, high, low, close, volume, source) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (symbol, ts) DO NOTHING RETURNING tableoid::regclass::text AS part`,
     [bar.symbol, bar.ts, bar.open, bar.high, bar.low, bar.close, bar.volume, bar.source],
   );
   const inserted = (res.rowCount ?? 0) > 0;
+  if (res.rows[0]?.part === defaultPartition(table)) await noteRowInDefaultPartition(deps, table, bar);
   const k = keys(deps.config.REDIS_PREFIX);
   const now = deps.clock.now();
   const multi = deps.redis.multi().hset(k.feedLast, { ts: bar.ts, at: now.toISOString(), symbol: bar.symbol });
