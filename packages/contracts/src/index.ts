@@ -16,3 +16,4 @@ export * from './api-keys.ts';
 export * from './alerts.ts';
 export * from './accounts.ts';
 export * from './emergency.ts';
+export * from './database.ts';

@@ -6,3 +6,6 @@ export * from './pg-pool.ts';
 export * from './partitions.ts';
 export * from './bars/bulk-load.ts';
 export * from './migration-check.ts';
+export * from './ops/durable-files.ts';
+export * from './ops/copy.ts';
+export type * from './ops/progress.ts';

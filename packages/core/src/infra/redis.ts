@@ -23,4 +23,7 @@ export const keys = (prefix: string) => ({
   heartbeatPattern: `${prefix}:hb:*`,
   /** pub/sub: a provider's active API key changed ({ provider, at }); running clients re-read their credentials */
   apiKeysChanged: `${prefix}:api-keys:changed`,
+  /** JSON of the last `db backup` / `db archive` (TLastBackup / TLastArchive), for the Database page */
+  dbLastBackup: `${prefix}:db:last-backup`,
+  dbLastArchive: `${prefix}:db:last-archive`,
 });
