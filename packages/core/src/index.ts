@@ -59,3 +59,4 @@ export * from './use-cases/liquidate.ts';
 export * from './use-cases/broker-suspend.ts';
 export * from './use-cases/maintain-partitions.ts';
 export * from './use-cases/archive-bars.ts';
+export * from './use-cases/backup-database.ts';

@@ -9,3 +9,7 @@ export * from './migration-check.ts';
 export * from './ops/durable-files.ts';
 export * from './ops/copy.ts';
 export type * from './ops/progress.ts';
+export * from './ops/fingerprint.ts';
+export * from './ops/pg-tools.ts';
+export * from './ops/backup.ts';
+export { parseDatabaseUrl, withDatabase, quoteIdent } from './migrate/database-url.ts';
