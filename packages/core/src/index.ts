@@ -60,3 +60,6 @@ export * from './use-cases/broker-suspend.ts';
 export * from './use-cases/maintain-partitions.ts';
 export * from './use-cases/archive-bars.ts';
 export * from './use-cases/backup-database.ts';
+export * from './use-cases/database-health.ts';
+export * from './use-cases/database-maintenance.ts';
+export * from './use-cases/cache-admin.ts';
