@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { registerBackfill } from './commands/backfill.ts';
 import { registerData } from './commands/data.ts';
 import { registerDb } from './commands/db.ts';
+import { registerCache } from './commands/cache.ts';
 import { registerFeatures } from './commands/features.ts';
 import { registerScan } from './commands/scan.ts';
 import { registerStatus } from './commands/status.ts';
@@ -29,6 +30,7 @@ export function buildProgram(ctx: () => CliContext): Command {
   registerTrade(program);
   registerStatus(program, ctx);
   registerDb(program, ctx);
+  registerCache(program, ctx);
   registerData(program, ctx);
   registerBackfill(program, ctx);
   registerValidate(program, ctx);
