@@ -1,10 +1,11 @@
 import { ZHaltRequest, ZHaltResult, ZOrderSide, ZResumeRequest, ZSymbol } from '@ai-trader/contracts';
-import { getTradingState, haltTrading, lastReconciliation, resumeTrading, stopEntries, whatIfOrder } from '@ai-trader/core';
+import { getTradingState, haltTrading, lastReconciliation, resumeReadiness, resumeTrading, stopEntries, whatIfOrder } from '@ai-trader/core';
 import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import { requirePassword, ZReauth } from '../account-security.ts';
 import { getSettings, requestApproval } from '../approvals.ts';
 import { adminProcedure, router, traderProcedure, viewerProcedure } from '../trpc.ts';
+import { tradeRequestErrors } from './positions.ts';
 
 const amount = z.string().regex(/^\d+(\.\d+)?$/, 'must be an amount like 123.45');
 
@@ -18,10 +19,13 @@ export const tradingRouter = router({
     yield await getTradingState(ctx.deps.prisma);
     for await (const kinds of ctx.live.changes(aborted)) if (kinds.has('trading-state')) yield await getTradingState(ctx.deps.prisma);
   }),
-  /** Admin, with the password again; under the two-person policy this only asks, and a second admin approves. */
-  resume: adminProcedure.input(ZResumeRequest.merge(ZReauth)).mutation(async ({ ctx, input }) => {
+  /** Admin, with the password again, and only after a clean reconciliation (else CONFLICT saying why); under the
+   *  two-person policy this only asks, and a second admin approves (the reconciliation is checked again then). */
+  resume: tradeRequestErrors(adminProcedure).input(ZResumeRequest.merge(ZReauth)).mutation(async ({ ctx, input }) => {
     await requirePassword(ctx.deps, ctx.actor, input.password, 'trading.resume');
     if ((await getSettings(ctx.deps.prisma)).twoPersonApproval) {
+      const ready = await resumeReadiness(ctx.deps);
+      if (!ready.ok) throw new TRPCError({ code: 'CONFLICT', message: `cannot resume yet: ${ready.problems.join('; ')}` });
       const a = await requestApproval(ctx.deps.prisma, { action: 'trading.resume', payload: {}, reason: input.reason, actor: ctx.actor });
       await ctx.deps.events.publish('audit');
       return { pendingApproval: a };
