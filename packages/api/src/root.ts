@@ -13,6 +13,7 @@ import { ordersRouter } from './routers/orders.ts';
 import { logsRouter } from './routers/logs.ts';
 import { approvalsRouter, settingsRouter, usersRouter } from './routers/admin.ts';
 import { keysRouter } from './routers/keys.ts';
+import { databaseRouter } from './routers/database.ts';
 import { emergencyRouter } from './routers/emergency.ts';
 import { router, viewerProcedure } from './trpc.ts';
 
@@ -34,6 +35,7 @@ export const appRouter = router({
   settings: settingsRouter,
   approvals: approvalsRouter,
   keys: keysRouter,
+  database: databaseRouter,
   emergency: emergencyRouter,
 });
 export type AppRouter = typeof appRouter;
