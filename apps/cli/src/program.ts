@@ -16,6 +16,8 @@ import { registerAudit } from './commands/audit.ts';
 import { registerKeys } from './commands/keys.ts';
 import { registerUsers } from './commands/users.ts';
 import { registerAlert } from './commands/alert.ts';
+import { registerEmergency } from './commands/emergency.ts';
+import { registerOrders } from './commands/orders.ts';
 import { registerTrade } from './commands/trade.ts';
 import { registerRecover } from './commands/recover.ts';
 import type { CliContext } from './context.ts';
@@ -44,6 +46,8 @@ export function buildProgram(ctx: () => CliContext): Command {
   registerKeys(program, ctx);
   registerUsers(program, ctx);
   registerAlert(program, ctx);
+  registerEmergency(program, ctx);
+  registerOrders(program, ctx);
   registerRecover(program, ctx);
   return applyRunbookHelp(program);
 }

@@ -54,7 +54,7 @@ export function startProgress(deps: ProgressDeps, input: { action: TEmergencyAct
       } catch {
         // a printer that fails must not stop an emergency action
       }
-      (ok ? deps.logger.warn : deps.logger.error).call(deps.logger, { category: 'emergency', action: input.action, runId: record.runId, step, ms: s.ms }, `${input.action}: ${step} — ${detail}`);
+      (ok ? deps.logger.info : deps.logger.error).call(deps.logger, { category: 'emergency', action: input.action, runId: record.runId, step, ms: s.ms }, `${input.action}: ${step} — ${detail}`);
       return s;
     },
     async finish(ok, outcome) {
