@@ -1,9 +1,12 @@
 'use client';
 // On every page: the trading state (who set it, when, why) and the emergency buttons, kept live by a push
-// of the state on every change.
+// of the state on every change; for admins the emergency actions beyond HALT, and for everyone the steps of the
+// running (or last) emergency action.
 import type { TRole, TTradingStateView } from '@ai-trader/contracts';
 import { useSubscription } from '@trpc/tanstack-react-query';
 import { useTRPC } from '@/lib/trpc';
+import { EmergencyActions } from './emergency-actions';
+import { EmergencyProgressProvider, EmergencyProgressView } from './emergency-progress';
 import { HaltControls } from './halt-controls';
 import { StateBanner } from './state-banner';
 
@@ -18,9 +21,13 @@ export function EmergencyPanel({ role }: { role: TRole }) {
       </section>
     );
   return (
-    <div className="emergency">
-      <StateBanner s={s} />
-      <HaltControls state={s.state} role={role} />
-    </div>
+    <EmergencyProgressProvider>
+      <div className="emergency">
+        <StateBanner s={s} />
+        <HaltControls state={s.state} role={role} />
+        {role === 'admin' && <EmergencyActions />}
+        <EmergencyProgressView />
+      </div>
+    </EmergencyProgressProvider>
   );
 }
