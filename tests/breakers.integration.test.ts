@@ -2,6 +2,7 @@
 // stops entries (REDUCING), the drawdown limit halts trading; each trip is audited and a critical alert.
 // Then the error rate of broker submissions and a silent feed, each at and past its limit.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensurePartitions } from '@ai-trader/db';
 import { createTestRuntime, type TestRuntime } from '@ai-trader/adapters/testing';
 import { checkBreakers, getTradingState, ingestBar, listAlerts, markFeedActive, markFeedStopped, resumeTrading, type Clock } from '@ai-trader/core';
 
@@ -13,6 +14,7 @@ describe('circuit breakers', () => {
   const clock: Clock = { now: () => now };
   beforeAll(async () => {
     rt = await createTestRuntime('breakers', { RISK_DAILY_LOSS_LIMIT: '2000', RISK_MAX_DRAWDOWN_PCT: '10' });
+    await ensurePartitions(rt.deps.pool, 'market_data_5m', new Date('2025-06-01T00:00:00Z'), new Date('2025-06-01T00:00:00Z')); // as the daily job would have (a bar without one alerts)
     rt.deps.clock = clock;
     // 500 SPY at 100: 50 000 of the 100 000 in the stock, 50 000 cash.
     await rt.deps.prisma.position.create({ data: { symbol: 'SPY', qty: '500', avgCost: '100', realizedPnl: '0' } });
@@ -68,6 +70,7 @@ describe('error-rate and stale-feed breakers', () => {
 
   beforeAll(async () => {
     rt = await createTestRuntime('breakers2', { RISK_MAX_ERROR_RATE_PCT: '25', RISK_ERROR_RATE_WINDOW_MIN: '15', RISK_ERROR_RATE_MIN_SUBMISSIONS: '8', RISK_MAX_CONSECUTIVE_REJECTS: '1000', STALE_AFTER_SECONDS: '120' });
+    await ensurePartitions(rt.deps.pool, 'market_data_5m', new Date('2025-06-01T00:00:00Z'), new Date('2025-06-01T00:00:00Z')); // as the daily job would have (a bar without one alerts)
     rt.deps.clock = clock;
   });
   afterAll(async () => rt?.cleanup());

@@ -1,6 +1,7 @@
 // Freshness per symbol: a symbol whose newest bar arrived too long ago is reported stale, degrades
 // health, and risk denies new entries on it (exits stay allowed).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensurePartitions } from '@ai-trader/db';
 import { createTestRuntime, type TestRuntime } from '@ai-trader/adapters/testing';
 import { checkHealth, checkRisk, ingestBar, listAlerts, markFeedActive, markFeedStopped, monitorFreshness, readFreshness, type Clock } from '@ai-trader/core';
 
@@ -12,6 +13,7 @@ describe('market data freshness', () => {
   const clock: Clock = { now: () => now };
   beforeAll(async () => {
     rt = await createTestRuntime('fresh', { STALE_AFTER_SECONDS: '120', REPLAY_SYMBOLS: 'SPY,QQQ,MSFT' });
+    await ensurePartitions(rt.deps.pool, 'market_data_5m', new Date('2025-06-01T00:00:00Z'), new Date('2025-06-01T00:00:00Z')); // as the daily job would have (a bar without one alerts)
     rt.deps.clock = clock;
   });
   afterAll(async () => rt?.cleanup());

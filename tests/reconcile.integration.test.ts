@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AlpacaRest } from '@ai-trader/adapters';
+import { ensurePartitions } from '@ai-trader/db';
 import { createTestRuntime, type TestRuntime } from '@ai-trader/adapters/testing';
 import { startFakeAlpaca, type FakeAlpaca } from '@ai-trader/adapters/testing/fake-alpaca';
 import { checkRisk, getTradingState, ingestBar, lastReconciliation, listAlerts, reconcile, resumeTrading, submitIntent } from '@ai-trader/core';
@@ -18,6 +19,7 @@ describe('reconciliation with the broker', () => {
   beforeAll(async () => {
     fake = await startFakeAlpaca({ keyId: KEY, secretKey: SECRET, prices: { SPY: '600', QQQ: '500' }, cash: '100000', clock: { isOpen: false }, closedMarket: 'queue' });
     rt = await createTestRuntime('reconcile', { BROKER: 'alpaca', ALPACA_KEY_ID: KEY, ALPACA_SECRET_KEY: SECRET, ALPACA_BASE_URL: fake.restUrl, ALPACA_STREAM_URL: fake.wsUrl });
+    await ensurePartitions(rt.deps.pool, 'market_data_5m', new Date('2025-06-01T00:00:00Z'), new Date('2025-06-01T00:00:00Z')); // as the daily job would have (a bar without one alerts)
     await ingestBar(rt.deps, { symbol: 'SPY', timeframe: '5m', ts: '2025-06-04T13:55:00Z', open: '600', high: '600', low: '600', close: '600', volume: '1000', source: 'test' });
   });
   afterAll(async () => {
