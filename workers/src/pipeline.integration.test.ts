@@ -109,6 +109,8 @@ describe('replay through the real pipeline', () => {
     expect(calls.map((a) => (a.after as { clientOrderId: string }).clientOrderId).sort()).toEqual(orders.sort());
     expect(calls.every((a) => a.reason === 'accepted by sim' && a.actorEmail === 'system:execution')).toBe(true);
     expect((await verifyAuditChain(rt.deps)).intact).toBe(true);
+    // The feed made the replayed months' partitions first: no bar waited in DEFAULT, no alert about it.
+    expect(await rt.deps.prisma.alert.count({ where: { key: { startsWith: 'partition.default' } } })).toBe(0);
   });
 });
 

@@ -5,6 +5,7 @@ import { hostname } from 'node:os';
 import { pipelineIdle, createRedis, HEARTBEAT_TTL_SECONDS, keys, markFeedActive, markFeedStopped } from '@ai-trader/core';
 import { AlpacaStream, loadReplay, PolygonStream, runReplay, syntheticBars, type AlpacaBroker, type Runtime } from '@ai-trader/adapters';
 import type { TBar, TTradeUpdate } from '@ai-trader/contracts';
+import { ensurePartitions, TIMEFRAME_TABLE } from '@ai-trader/db';
 import { Worker } from 'bullmq';
 import { PROCESSORS, ROLE_QUEUES } from './processors/pipeline.processors.ts';
 
@@ -199,6 +200,10 @@ async function startFeed(rt: Runtime, signal: AbortSignal, stream: { stop?: () =
           dataDir: config.REPLAY_DATA_DIR, symbols: config.REPLAY_SYMBOLS, timeframe: '5m',
           start: config.REPLAY_START, end: config.REPLAY_END, session: config.REPLAY_SESSION,
         });
+  // Replayed history is months old: its partitions exist before the first bar (else every bar would land in the
+  // DEFAULT partition and raise its alert, which is meant for a live month the daily job missed).
+  const first = groups[0]?.[0]?.ts, last = groups.at(-1)?.[0]?.ts;
+  if (first && last) await ensurePartitions(rt.deps.pool, TIMEFRAME_TABLE['5m'], new Date(first), new Date(last));
   logger.info({ feed: config.FEED, groups: groups.length, speed: config.REPLAY_SPEED, pacing: config.REPLAY_PACING }, 'feed starting');
   const cursorKey = keys(config.REDIS_PREFIX).feedCursor(config.FEED === 'synthetic' ? `synthetic:${config.SYNTHETIC_SEED}` : 'replay');
   const n = await runReplay({
