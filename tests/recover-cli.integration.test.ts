@@ -39,7 +39,7 @@ describe('ai-trader recover system', () => {
   it('is refused while trading is ACTIVE, and touches nothing', async () => {
     const r = await runCli(['recover', 'system'], env);
     expect(r.status).toBe(1);
-    expect(r.stderr.trim()).toBe('recover system refused: trading is ACTIVE; stop it first (ai-trader shutdown --force to halt, or stop entries), then run it again');
+    expect(r.stderr.trim()).toBe('recover system refused: trading is ACTIVE; stop it first (ai-trader shutdown --reason R stops entries, --force halts), then run it again');
     expect(await rt.deps.redis.hget(cacheKey(), 'SPY')).not.toBeNull();
     expect(await rt.deps.prisma.auditLog.count({ where: { action: 'recover.system' } })).toBe(0);
   });
@@ -52,14 +52,16 @@ describe('ai-trader recover system', () => {
     await stuck.query('SELECT * FROM trading_state FOR SHARE');
     await new Promise((r) => setTimeout(r, 1100));
 
-    const r = await runCli(['recover', 'system', '--reason', 'incident 42', '--idle-in-transaction-after', '1'], env);
+    const r = await runCli(['recover', 'system', '--reason', 'incident 42', '--idle-after', '1s'], env);
     expect(r.status, r.stdout + r.stderr).toBe(0);
     const out = r.stdout;
     const headers = [...out.matchAll(/^\[(\d)\/5\] (.+)$/gm)].map((m) => m[2]);
     expect(headers).toEqual(['status --detailed', 'flush caches', 'reset connections', 'reinitialise', 'validate --all']);
     expect(out).toMatch(/^ {6}health degraded\n {6}postgres: ok: query ok\n/m);
-    expect(out).toMatch(new RegExp(`^ {6}latest-bar cache: removed ${cacheKey()} \\(refilled from Postgres on the next reads\\)$`, 'm'));
-    expect(out).toMatch(/^ {6}ended 1 Postgres session\(s\) idle over 300 s or in a transaction over 1 s; their pools reconnect on the next query\n {6}pid \d+ stuck-test-session: idle in transaction for \d+ s\n {6}✓ done$/m);
+    expect(out).toMatch(/^ {6}deleted 1 cache key\(s\) \(latest; refilled from Postgres on the next reads\)$/m);
+    // This test's own pools may be idle that long too: they are another process's, and reconnect.
+    expect(out).toMatch(/^ {6}ended \d+ Postgres session\(s\) idle longer than 1 s; their pools reconnect on the next query$/m);
+    expect(out).toMatch(/^ {6}pid \d+ stuck-test-session: idle in transaction for \d+ s$/m);
     expect(out).toMatch(/^ {6}partitions: created market_data_1m_m\d{4}_\d{2}, /m);
     expect(out).toMatch(/^ {6}credentials: running processes told to re-read their provider keys$/m);
     expect(out).toMatch(/^ {6}ok {4}partitions {4}\d+ partition\(s\) of 5 tables, covering the next 7 days$/m);
@@ -76,9 +78,11 @@ describe('ai-trader recover system', () => {
     expect((await rt.deps.prisma.tradingStateRow.findUniqueOrThrow({ where: { id: 1 } })).state).toBe('HALTED');
   });
 
-  it('usage: a bad number of seconds exits 2', async () => {
-    const r = await runCli(['recover', 'system', '--idle-after', '5m'], env);
-    expect(r.status).toBe(2);
-    expect(r.stderr).toMatch(/^error: option '--idle-after <seconds>' argument '5m' is invalid\. must be a whole number of seconds$/m);
+  it('usage: a bad duration, or no runbook, exits 2', async () => {
+    const [bad, none] = await Promise.all([runCli(['recover', 'system', '--idle-after', 'soon'], env), runCli(['recover'], env)]);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/^error: option '--idle-after <duration>' argument 'soon' is invalid\. must be a duration like 30s, 10m or 1h$/m);
+    expect(none.status).toBe(2);
+    expect(none.stderr.trim()).toBe('give a runbook: recover system, or recover --from-backup DATE');
   });
 });

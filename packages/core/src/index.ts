@@ -63,3 +63,4 @@ export * from './use-cases/backup-database.ts';
 export * from './use-cases/database-health.ts';
 export * from './use-cases/database-maintenance.ts';
 export * from './use-cases/cache-admin.ts';
+export * from './use-cases/recover-from-backup.ts';

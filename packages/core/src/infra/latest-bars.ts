@@ -55,21 +55,3 @@ export async function latestCacheStats(deps: Pick<Deps, 'redis' | 'config'>): Pr
   const hits = Number(h ?? 0), misses = Number(m ?? 0);
   return { hits, misses, hitRate: hits + misses ? hits / (hits + misses) : null };
 }
-
-/**
- * Empties the cache (every timeframe; the hit and miss counters stay): the next reads fill it again from Postgres.
- * Returns the keys removed. Recovery uses it after the database may have changed under the cache.
- */
-export async function flushLatestBarCache(deps: Pick<Deps, 'redis' | 'config'>): Promise<string[]> {
-  const removed: string[] = [];
-  let cursor = '0';
-  do {
-    const [next, found] = await deps.redis.scan(cursor, 'MATCH', k(deps.config.REDIS_PREFIX).latest('*'), 'COUNT', 100);
-    if (found.length) {
-      await deps.redis.del(...found);
-      removed.push(...found);
-    }
-    cursor = next;
-  } while (cursor !== '0');
-  return removed.sort();
-}

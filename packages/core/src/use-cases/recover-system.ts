@@ -1,12 +1,14 @@
 // The recovery runbooks as code. `recover system`: health in detail, our caches flushed, stuck and idle Postgres
 // connections ended, the bootstrapped rows, partitions and provider credentials re-established, every component
 // validated. Refused while trading is ACTIVE; every step reports what it did; the run is audited.
+// (`recover --from-backup`: recover-from-backup.ts, on the same steps.)
 import { ensurePartitionsAhead } from '@ai-trader/db';
-import { flushLatestBarCache } from '../infra/latest-bars.ts';
 import { keys } from '../infra/redis.ts';
 import type { Deps } from '../ports.ts';
 import { bootstrapBooks } from './bootstrap-books.ts';
+import { CACHE_GROUPS, flushCache } from './cache-admin.ts';
 import { PARTITION_DAYS_AHEAD } from './daily-data-maintenance.ts';
+import { killIdleConnections } from './database-maintenance.ts';
 import { detailedHealth } from './system-status.ts';
 import { getTradingState } from './trading-state.ts';
 import { validateSystem, type ComponentCheck, type SystemValidation } from './validate-system.ts';
@@ -17,7 +19,7 @@ export interface RecoveryStep {
   n: number;
   total: number;
   name: string;
-  status: 'done' | 'failed';
+  status: 'done' | 'failed' | 'skipped';
   lines: string[];
 }
 
@@ -36,6 +38,15 @@ export class RecoveryRefusedError extends Error {}
 export class RecoverySteps {
   readonly steps: RecoveryStep[] = [];
   constructor(private readonly total: number, private readonly onStep?: OnRecoveryStep) {}
+
+  /** A step that was not run (an earlier one failed), reported with why. */
+  skip(name: string, why: string): void {
+    const n = this.steps.length + 1;
+    this.onStep?.({ phase: 'start', n, total: this.total, name });
+    const step: RecoveryStep = { n, total: this.total, name, status: 'skipped', lines: [why] };
+    this.steps.push(step);
+    this.onStep?.({ phase: 'end', ...step });
+  }
 
   async run(name: string, fn: (lines: string[]) => Promise<boolean | void>): Promise<boolean> {
     const n = this.steps.length + 1;
@@ -58,33 +69,26 @@ export class RecoverySteps {
 export async function refuseWhileActive(deps: Pick<Deps, 'prisma'>, what: string): Promise<void> {
   const s = await getTradingState(deps.prisma);
   if (s.state === 'ACTIVE')
-    throw new RecoveryRefusedError(`${what} refused: trading is ACTIVE; stop it first (ai-trader shutdown --force to halt, or stop entries), then run it again`);
+    throw new RecoveryRefusedError(`${what} refused: trading is ACTIVE; stop it first (ai-trader shutdown --reason R stops entries, --force halts), then run it again`);
 }
 
-export interface ConnectionReset {
-  pid: number;
-  application: string;
-  state: string;
-  idleSeconds: number;
-  terminated: boolean;
+/** Our caches emptied (never queues or state): they may hold what the database no longer says. */
+export async function flushCachesStep(deps: Deps, lines: string[]): Promise<void> {
+  const r = await flushCache(deps, { confirm: true });
+  lines.push(`deleted ${r.deleted} cache key(s) (${CACHE_GROUPS.join(', ')}; refilled from Postgres on the next reads)`);
+  lines.push('kept: queues and their jobs, heartbeats, feed freshness and cursor, the log stream (state, not caches)');
 }
 
-/**
- * Ends other sessions of this database that are stuck in a transaction (holding locks) or idle for long: the pools
- * of our processes notice on the next use and open a new connection. Active queries are never touched.
- */
-export async function resetConnections(deps: Pick<Deps, 'pool'>, o: { idleSeconds: number; idleInTransactionSeconds: number }): Promise<ConnectionReset[]> {
-  const { rows } = await deps.pool.query<{ pid: number; application: string; state: string; idle: number; terminated: boolean }>(
-    `SELECT pid, coalesce(nullif(application_name, ''), '(unnamed)') AS application, state,
-            extract(epoch FROM now() - state_change)::int AS idle, pg_terminate_backend(pid) AS terminated
-       FROM pg_stat_activity
-      WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_type = 'client backend'
-        AND ((state = 'idle' AND state_change < now() - make_interval(secs => $1))
-          OR (state IN ('idle in transaction', 'idle in transaction (aborted)') AND state_change < now() - make_interval(secs => $2)))
-      ORDER BY pid`,
-    [o.idleSeconds, o.idleInTransactionSeconds],
-  );
-  return rows.map((r) => ({ pid: r.pid, application: r.application, state: r.state, idleSeconds: r.idle, terminated: r.terminated }));
+/** The rows, partitions and credentials every process relies on, made sure of; running processes re-read their keys. */
+export async function reinitialiseStep(deps: Deps, lines: string[]): Promise<void> {
+  await bootstrapBooks(deps);
+  lines.push('books: trading_state, portfolio_account and the broker\'s rows present');
+  const created = Object.values(await ensurePartitionsAhead(deps.pool, deps.clock.now(), PARTITION_DAYS_AHEAD)).flat();
+  lines.push(created.length ? `partitions: created ${created.join(', ')}` : `partitions: all present for the next ${PARTITION_DAYS_AHEAD} days`);
+  // Running processes re-read their provider keys (and streams reconnect) on this announcement.
+  const channel = keys(deps.config.REDIS_PREFIX).apiKeysChanged;
+  for (const provider of ['alpaca', 'polygon'] as const) await deps.redis.publish(channel, JSON.stringify({ provider, at: deps.clock.now().toISOString() }));
+  lines.push('credentials: running processes told to re-read their provider keys');
 }
 
 export async function validateAllStep(deps: Deps, steps: RecoverySteps, onStep?: OnRecoveryStep): Promise<SystemValidation | null> {
@@ -100,7 +104,7 @@ export async function validateAllStep(deps: Deps, steps: RecoverySteps, onStep?:
 
 export async function recoverSystem(
   deps: Deps,
-  input: { actor: RecoveryActor; reason: string; idleSeconds: number; idleInTransactionSeconds: number; onStep?: OnRecoveryStep },
+  input: { actor: RecoveryActor; reason: string; idleMs: number; onStep?: OnRecoveryStep },
 ): Promise<RecoveryResult> {
   await refuseWhileActive(deps, 'recover system');
   const steps = new RecoverySteps(5, input.onStep);
@@ -111,32 +115,17 @@ export async function recoverSystem(
     for (const c of h.components) lines.push(`${c.name}: ${c.status}: ${c.detail}`);
   });
 
-  await steps.run('flush caches', async (lines) => {
-    const removed = await flushLatestBarCache(deps);
-    lines.push(removed.length ? `latest-bar cache: removed ${removed.join(', ')} (refilled from Postgres on the next reads)` : 'latest-bar cache: already empty');
-    lines.push('kept: queues and their jobs, heartbeats, feed freshness and cursor, the log stream (state, not caches)');
-  });
+  await steps.run('flush caches', (lines) => flushCachesStep(deps, lines));
 
   await steps.run('reset connections', async (lines) => {
-    const ended = await resetConnections(deps, input);
-    const done = ended.filter((r) => r.terminated);
-    lines.push(done.length
-      ? `ended ${done.length} Postgres session(s) idle over ${input.idleSeconds} s or in a transaction over ${input.idleInTransactionSeconds} s; their pools reconnect on the next query`
-      : `no Postgres session idle over ${input.idleSeconds} s or in a transaction over ${input.idleInTransactionSeconds} s`);
-    for (const r of ended) lines.push(`pid ${r.pid} ${r.application}: ${r.state} for ${r.idleSeconds} s${r.terminated ? '' : ' (could not end it: not permitted)'}`);
-    return ended.every((r) => r.terminated);
+    // Sessions idle (or idle in a transaction, holding locks) beyond the limit; this process's pools are left alone.
+    const { killed } = await killIdleConnections(deps, { idleMs: input.idleMs });
+    const limit = `${Math.round(input.idleMs / 1000)} s`;
+    lines.push(killed.length ? `ended ${killed.length} Postgres session(s) idle longer than ${limit}; their pools reconnect on the next query` : `no Postgres session idle longer than ${limit}`);
+    for (const r of killed) lines.push(`pid ${r.pid} ${r.application || '(unnamed)'}: ${r.state} for ${r.idleSeconds} s`);
   });
 
-  await steps.run('reinitialise', async (lines) => {
-    await bootstrapBooks(deps);
-    lines.push('books: trading_state, portfolio_account and the broker\'s rows present');
-    const created = Object.values(await ensurePartitionsAhead(deps.pool, deps.clock.now(), PARTITION_DAYS_AHEAD)).flat();
-    lines.push(created.length ? `partitions: created ${created.join(', ')}` : `partitions: all present for the next ${PARTITION_DAYS_AHEAD} days`);
-    // Running processes re-read their provider keys (and streams reconnect) on this announcement.
-    const channel = keys(deps.config.REDIS_PREFIX).apiKeysChanged;
-    for (const provider of ['alpaca', 'polygon'] as const) await deps.redis.publish(channel, JSON.stringify({ provider, at: deps.clock.now().toISOString() }));
-    lines.push('credentials: running processes told to re-read their provider keys');
-  });
+  await steps.run('reinitialise', (lines) => reinitialiseStep(deps, lines));
 
   const validation = await validateAllStep(deps, steps, input.onStep);
   const ok = steps.steps.every((s) => s.status === 'done');
