@@ -44,6 +44,10 @@ export function createRuntime(config: TConfig, opts: { name: string; logger?: Lo
   const redis = createRedis(config.REDIS_URL, { name: `${opts.name}-cmd` });
   // BullMQ producers share one connection that may wait for Redis instead of failing the add.
   const queueRedis = createRedis(config.REDIS_URL, { forBullWorker: true, name: `${opts.name}-queues` });
+  // BullMQ listens for errors on this shared connection only while a queue is open: an error that lands as they close
+  // (a version check still in flight when a short CLI command ends) would be printed raw by ioredis. Logged instead
+  // (debug: while the queues are open BullMQ reports the same errors itself).
+  queueRedis.on('error', (e: Error) => logger.debug({ err: e.message }, 'queue connection error'));
   const queues = createQueues(queueRedis, config.REDIS_PREFIX);
   const credentials = createProviderCredentials({ config, prisma, logger, name: opts.name });
   const broker = createBroker(config, prisma, clock, redis, logger, credentials);
