@@ -53,7 +53,7 @@ test('risk gauges move with an order, data freshness and quarantine, what-if den
   expect(navigations, 'the page must not reload').toBe(0);
 
   // ——— Data: the replayed symbols fresh, the planted bar quarantined ———
-  await page.getByRole('navigation', { name: 'Pages' }).getByRole('link', { name: 'Data' }).click();
+  await page.getByRole('navigation', { name: 'Pages' }).getByRole('link', { name: 'Data', exact: true }).click();
   await expect(page).toHaveURL(/\/data$/);
   const freshness = page.getByTestId('freshness');
   for (const s of SYMBOLS) await expect(freshness.locator(`tr[data-symbol="${s}"][data-timeframe="5m"]`)).toHaveAttribute('data-status', 'fresh', { timeout: 30_000 });

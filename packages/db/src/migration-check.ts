@@ -6,7 +6,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type pg from 'pg';
 
-export const MIGRATIONS_DIR = fileURLToPath(new URL('../../../prisma/migrations', import.meta.url));
+// Built from this file's path at run time, not as `new URL('…', import.meta.url)`: bundlers (the console's Turbopack
+// build) treat that form as an asset to resolve, and a directory is not one.
+export const MIGRATIONS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'prisma', 'migrations');
 
 export interface MigrationCheck {
   applied: number;
