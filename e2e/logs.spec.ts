@@ -46,8 +46,10 @@ test('logs: live lines by category, the JSON of a line, text, level and error fi
   await expect(started.first()).toHaveAttribute('data-category', 'system');
 
   // Orders: the feed runs; refusals by the simulated broker arrive live under the orders tab.
-  await page.getByRole('group', { name: 'Category' }).getByRole('button', { name: 'Orders' }).click();
-  await expect(page.getByRole('button', { name: 'Orders' })).toHaveAttribute('aria-pressed', 'true');
+  // (scoped: the emergency panel has "Cancel all orders" too)
+  const categories = page.getByRole('group', { name: 'Category' });
+  await categories.getByRole('button', { name: 'Orders' }).click();
+  await expect(categories.getByRole('button', { name: 'Orders' })).toHaveAttribute('aria-pressed', 'true');
   await expect(page.getByTestId('live-status')).toContainText('● live');
   feed.start(stack, 'feed');
   const rejected = rows.filter({ hasText: /order rejected by sim: .*fault injection/ });
@@ -87,14 +89,14 @@ test('logs: live lines by category, the JSON of a line, text, level and error fi
   await expect(rejected.first()).toBeVisible();
 
   // Errors: every category, level error and above only (or the empty state saying what to widen).
-  await page.getByRole('button', { name: 'Errors' }).click();
-  await expect(page.getByRole('button', { name: 'Errors' })).toHaveAttribute('aria-pressed', 'true');
+  await categories.getByRole('button', { name: 'Errors' }).click();
+  await expect(categories.getByRole('button', { name: 'Errors' })).toHaveAttribute('aria-pressed', 'true');
   await expect(table.or(page.getByTestId('logs-empty'))).toBeVisible();
   if (await table.isVisible()) for (const level of await attrs(rows, 'data-level')) expect(['error', 'fatal']).toContain(level);
   else await expect(page.getByTestId('logs-empty')).toContainText('No line matches these filters');
 
   // A time range in New York time: a range before the stack existed has no lines, and live is off while "To" is set.
-  await page.getByRole('button', { name: 'All' }).click();
+  await categories.getByRole('button', { name: 'All' }).click();
   await filters.getByLabel('From (New York)').fill('2020-01-02T09:30:00');
   await filters.getByLabel('To (New York)').fill('2020-01-02T16:00:00');
   await filters.getByRole('button', { name: 'Search' }).click();
