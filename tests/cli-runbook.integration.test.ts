@@ -1,15 +1,26 @@
 // The CLI as a whole: `ai-trader --help` reads like the runbook (every command in one of its groups, in order, with
 // an example); usage errors — commander's own and the commands' — exit 2; an unexpected error is one line, with the
 // stack and cause only under --verbose; piped output carries no colour codes.
-import { describe, expect, it } from 'vitest';
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from './helpers/processes.ts';
+
+// Commands that get as far as the runtime touch Redis (queue metadata): a prefix of this test's own, removed after.
+const PREFIX = `t-runbook-${randomBytes(4).toString('hex')}`;
+afterAll(async () => {
+  const r = new Redis(process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379');
+  const left = await r.keys(`${PREFIX}:*`);
+  if (left.length) await r.del(...left);
+  r.disconnect();
+});
 
 const GROUPS = ['Trading:', 'Emergency:', 'Data:', 'Database:', 'Operations:', 'Security/Audit:'];
 
 describe('ai-trader (the runbook CLI)', () => {
   it('--help lists the commands under the runbook\'s groups, each with an example; usage errors exit 2', async () => {
     // A database that does not exist: commands that reach Postgres fail there, usage errors never get that far.
-    const env = { DATABASE_URL: 'postgresql://postgres@127.0.0.1:5432/ait_no_such_database', LOG_LEVEL: 'silent' };
+    const env = { DATABASE_URL: 'postgresql://postgres@127.0.0.1:5432/ait_no_such_database', LOG_LEVEL: 'silent', REDIS_PREFIX: PREFIX };
     const [help, unknownOption, unknownCommand, noCommand, missingOption, badChoice, verbose, terse] = await Promise.all([
       runCli(['--help'], env),
       runCli(['status', '--bogus'], env),
