@@ -77,6 +77,8 @@ describe('alert delivery', () => {
     expect(mail.headers['x-ai-trader-level']).toBe('critical');
     expect(mail.body).toContain(`${message}\n\nLevel:     CRITICAL\nSource:    risk\nKey:       ${key}\nTime UTC:  ${AT}\nNew York:  2025-06-04 10:05:03 EDT\nRaised:    once\n`);
 
+    // A sink's record is written after its answer arrives, a moment after the server saw the message.
+    await until('three deliveries recorded', async () => ((await alertDeliveries(rt.deps, [r.id])).get(r.id) ?? []).filter((x) => x.status === 'sent').length === 3);
     const rec = (await alertDeliveries(rt.deps, [r.id])).get(r.id)!;
     expect(rec.map((x) => [x.sink, x.status, x.attempts, x.count])).toEqual([['webhook', 'sent', 1, 1], ['slack', 'sent', 1, 1], ['email', 'sent', 1, 1]]);
     expect(rec.find((x) => x.sink === 'slack')!.target).toBe(`http://127.0.0.1:${slack.port}/***`);
