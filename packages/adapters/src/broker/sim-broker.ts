@@ -1,12 +1,12 @@
 // The simulated broker: keeps its own books in Postgres (sim_orders, sim_executions, sim_positions, sim_account) as a
 // real broker would. Market orders are accepted idempotently by client_order_id or refused for Alpaca's causes, and
 // fill at the open of the bars it is shown afterwards, with slippage, at most a share of each bar's volume.
-import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { TBar, TBrokerCause, TTradeUpdate } from '@ai-trader/contracts';
-import type { BrokerOpenOrder, BrokerPort, Clock, CloseAllOutcome, ClosingOrderOutcome, SubmitOrderAck, SubmitOrderRequest } from '@ai-trader/core';
+import type { BrokerOpenOrder, BrokerPort, Clock, CloseAllOutcome, SubmitOrderAck, SubmitOrderRequest } from '@ai-trader/core';
 import { Prisma, type Db } from '@ai-trader/db';
 import { applyFill, Dec, dec, decStr, inRegularSession, TIMEFRAME_MINUTES, ZERO } from '@ai-trader/domain';
+import { closeAllOnBooks } from './sim-close-all.ts';
 import {
   fillPrice, marketClockAt, refusals, seededDraw, seededStream, SimBrokerError, volumeCap, type MarketClock, type Refusal, type SimBrokerOptions,
 } from './sim-model.ts';
@@ -197,63 +197,7 @@ export class SimBroker implements BrokerPort {
     await this.delay();
     const now = this.clock.now();
     const bars = this.o.marketTime === 'bars';
-    const done = await this.prisma.$transaction(async (tx) => {
-      const [a] = await tx.$queryRaw<{ marketTs: Date | null; suspended: boolean }[]>`SELECT "marketTs", "suspendTrade" AS suspended FROM sim_account WHERE id = 1 FOR UPDATE`;
-      if (!a) throw new Error('sim_account row is missing: SimBroker.init() creates it (bootstrapBooks at start-up)');
-      const canceled = await tx.$queryRaw<{ id: string; clientOrderId: string }[]>`
-        UPDATE sim_orders SET status = 'canceled', "updatedAt" = ${now} WHERE status IN ('new', 'partially_filled') RETURNING id, "clientOrderId"`;
-      const marketAt = bars ? a.marketTs : now;
-      const bound = bars && a.marketTs ? new Date(a.marketTs.getTime() + 5 * 60_000) : now;
-      const held = await tx.$queryRaw<{ symbol: string; qty: string; avgCost: string; px: string | null }[]>`
-        SELECT p.symbol, p.qty::text AS qty, p."avgCost"::text AS "avgCost",
-               (SELECT q.close::text FROM (
-                  (SELECT ts, close FROM market_data_5m WHERE symbol = p.symbol AND ts <= ${bound} ORDER BY ts DESC LIMIT 1)
-                  UNION ALL
-                  (SELECT ts, close FROM market_data_1m WHERE symbol = p.symbol AND ts <= ${bound} ORDER BY ts DESC LIMIT 1)
-                ) q ORDER BY q.ts DESC LIMIT 1) AS px
-          FROM sim_positions p WHERE p.qty <> 0 ORDER BY p.symbol FOR UPDATE OF p`;
-      const closing: ClosingOrderOutcome[] = [];
-      if (a.suspended) {
-        const r = refusals.suspended();
-        for (const p of held) closing.push({ symbol: p.symbol, positionQty: dec(p.qty).toFixed(), ok: false, reason: `HTTP ${r.status}: ${r.message}` });
-        return { canceled, closing, filledIds: [] as string[] };
-      }
-      const open = !!marketAt && marketClockAt(marketAt).isOpen;
-      const orders = held.map((p) => {
-        const qty = dec(p.qty);
-        const side = qty.gt(0) ? ('SELL' as const) : ('BUY' as const);
-        const price = p.px ? fillPrice(dec(p.px), side, this.o.slippageBps) : null;
-        const fill = open && price ? applyFill({ qty, avgCost: dec(p.avgCost), realizedPnl: ZERO }, { side, qty: qty.abs(), price }) : null;
-        return { id: randomUUID(), clientOrderId: randomUUID(), symbol: p.symbol, side, qty: qty.abs(), positionQty: qty, price, fill };
-      });
-      if (orders.length) {
-        await tx.$executeRaw`
-          INSERT INTO sim_orders (id, "clientOrderId", symbol, side, type, qty, "filledQty", status, "refPrice", "updatedAt")
-          SELECT o.id, o.cid, o.symbol, o.side::"OrderSide", 'market', o.qty, CASE WHEN o.filled THEN o.qty ELSE 0 END,
-                 (CASE WHEN o.filled THEN 'filled' ELSE 'new' END)::"OrderStatus", o.px, ${now}
-            FROM unnest(${orders.map((o) => o.id)}::uuid[], ${orders.map((o) => o.clientOrderId)}::text[], ${orders.map((o) => o.symbol)}::text[],
-                        ${orders.map((o) => o.side)}::text[], ${orders.map((o) => decStr(o.qty))}::numeric[], ${orders.map((o) => !!o.fill)}::boolean[],
-                        ${orders.map((o) => (o.price ? decStr(o.price) : null))}::numeric[])
-                 AS o(id, cid, symbol, side, qty, filled, px)`;
-      }
-      const filled = orders.filter((o) => o.fill);
-      if (filled.length) {
-        const barTs = bars ? a.marketTs! : now;
-        await tx.$executeRaw`
-          INSERT INTO sim_executions (id, "simOrderId", qty, price, "barTs", at)
-          SELECT gen_random_uuid(), o.id, o.qty, o.px, ${barTs}, ${now}
-            FROM unnest(${filled.map((o) => o.id)}::uuid[], ${filled.map((o) => decStr(o.qty))}::numeric[], ${filled.map((o) => decStr(o.price!))}::numeric[]) AS o(id, qty, px)`;
-        await tx.$executeRaw`UPDATE sim_positions SET qty = 0, "avgCost" = 0, "updatedAt" = ${now} WHERE symbol = ANY(${filled.map((o) => o.symbol)}::text[])`;
-        const cash = filled.reduce((sum, o) => sum.plus(o.fill!.cashDelta), ZERO);
-        await tx.$executeRaw`UPDATE sim_account SET cash = cash + ${decStr(cash)}::numeric, "updatedAt" = ${now} WHERE id = 1`;
-      }
-      for (const o of orders)
-        closing.push({
-          symbol: o.symbol, positionQty: o.positionQty.toFixed(), ok: true,
-          order: { clientOrderId: o.clientOrderId, brokerOrderId: o.id, symbol: o.symbol, side: o.side, qty: o.qty.toFixed(), filledQty: o.fill ? o.qty.toFixed() : '0', status: o.fill ? 'filled' : 'new' },
-        });
-      return { canceled, closing, filledIds: filled.map((o) => o.id) };
-    });
+    const done = await closeAllOnBooks(this.prisma, { now, bars, slippageBps: this.o.slippageBps });
     const fills = done.filledIds.length ? await this.executionUpdates(Prisma.sql`x."simOrderId" = ANY(${done.filledIds}::uuid[])`) : [];
     return {
       closing: done.closing, fills,
