@@ -5,12 +5,13 @@ import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestRuntime, type TestRuntime } from '@ai-trader/adapters/testing';
 import type { TActor, TLiveEvent } from '@ai-trader/contracts';
-import { applyTradeUpdate, checkRisk, ingestBar, submitIntent } from '@ai-trader/core';
+import { ingestBar } from '@ai-trader/core';
+import { seedSpyPosition, spyBar } from './test-book.ts';
 import { cachedQuery } from './cached-queries.ts';
 import { LiveHub } from './live-hub.ts';
 import { appRouter } from './root.ts';
 
-const bar = (ts: string, px: string) => ({ symbol: 'SPY', timeframe: '5m' as const, ts, open: px, high: px, low: px, close: px, volume: '100000', source: 'test' });
+const bar = spyBar;
 const viewer: TActor = { id: 'v1', email: 'viewer@example.com', role: 'viewer' };
 const admin: TActor = { id: 'a1', email: 'admin@example.com', role: 'admin' };
 const input = (v: unknown) => `?input=${encodeURIComponent(JSON.stringify({ json: v }))}`;
@@ -24,12 +25,7 @@ describe('cachedQuery', () => {
     rt = await createTestRuntime('cachedq');
     rt.deps.clock = { now: () => new Date('2025-06-04T15:00:00.000Z') }; // asOf is the same in every answer
     hub = new LiveHub(rt.config.REDIS_URL, rt.config.REDIS_PREFIX);
-    await ingestBar(rt.deps, bar('2025-06-04T13:30:00Z', '600'));
-    const s = await rt.deps.prisma.signal.create({ data: { strategy: 'test', symbol: 'SPY', barTs: new Date('2025-06-04T13:30:00Z'), side: 'BUY', price: '600', detail: {} } });
-    const d = await checkRisk(rt.deps, { signalId: s.id });
-    await submitIntent(rt.deps, { intentId: d.intent!.id });
-    await ingestBar(rt.deps, bar('2025-06-04T13:35:00Z', '601'));
-    for (const u of await rt.deps.broker.onMarketBar!(bar('2025-06-04T13:35:00Z', '601'))) await applyTradeUpdate(rt.deps, u);
+    await seedSpyPosition(rt.deps);
     for (let i = 0; hub.stamp(['bar']) === null; i++) {
       if (i > 200) throw new Error('the hub did not subscribe');
       await new Promise((r) => setTimeout(r, 25));

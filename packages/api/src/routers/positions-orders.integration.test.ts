@@ -4,11 +4,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestRuntime, type TestRuntime } from '@ai-trader/adapters/testing';
 import type { TActor } from '@ai-trader/contracts';
-import { applyTradeUpdate, checkRisk, ingestBar, submitIntent } from '@ai-trader/core';
+import { checkRisk, submitIntent } from '@ai-trader/core';
+import { seedSpyPosition } from '../test-book.ts';
 import { LiveHub } from '../live-hub.ts';
 import { appRouter } from '../root.ts';
 
-const bar = (ts: string, px: string) => ({ symbol: 'SPY', timeframe: '5m' as const, ts, open: px, high: px, low: px, close: px, volume: '100000', source: 'test' });
 
 describe('positions and orders procedures', () => {
   let rt: TestRuntime;
@@ -21,12 +21,7 @@ describe('positions and orders procedures', () => {
     rt = await createTestRuntime('posordapi');
     live = new LiveHub(rt.config.REDIS_URL, rt.config.REDIS_PREFIX);
     // One position in SPY (16 @ 601) and a working SELL of it at the sim.
-    await ingestBar(rt.deps, bar('2025-06-04T13:30:00Z', '600'));
-    const s = await rt.deps.prisma.signal.create({ data: { strategy: 'test', symbol: 'SPY', barTs: new Date('2025-06-04T13:30:00Z'), side: 'BUY', price: '600', detail: {} } });
-    const d = await checkRisk(rt.deps, { signalId: s.id });
-    await submitIntent(rt.deps, { intentId: d.intent!.id });
-    await ingestBar(rt.deps, bar('2025-06-04T13:35:00Z', '601'));
-    for (const u of await rt.deps.broker.onMarketBar!(bar('2025-06-04T13:35:00Z', '601'))) await applyTradeUpdate(rt.deps, u);
+    await seedSpyPosition(rt.deps);
   });
   afterAll(async () => {
     await live?.close();
