@@ -33,6 +33,15 @@ test('sign in, see a position arrive live, HALT, and find it in the audit log', 
   await expect(page.getByTestId('orders')).toContainText('filled');
   expect(navigations, 'the page must not reload').toBe(0);
 
+  // Liveness and readiness over HTTP (no session needed): every component named, the feed process's role beating.
+  expect(await (await page.request.get('/api/health')).json()).toMatchObject({ status: 'ok' });
+  const ready = await page.request.get('/api/health/ready');
+  expect(ready.status()).toBe(200);
+  const health = await ready.json();
+  expect(health).toMatchObject({ code: 200, components: { postgres: { status: 'ok' }, redis: { status: 'ok' }, 'worker.feed': { status: 'ok' }, broker: { status: 'ok' } } });
+  expect(Object.keys(health.components)).toEqual(expect.arrayContaining(['worker.execution', 'worker.portfolio', 'feed', 'scheduler']));
+  await expect(page.getByTestId('health').locator('li[data-component="worker.feed"]')).toContainText('ok');
+
   await page.getByRole('button', { name: 'HALT trading' }).click();
   const dialog = page.getByRole('dialog', { name: 'Confirm HALT' });
   await expect(dialog).toBeVisible();

@@ -48,9 +48,13 @@ describe('ai-trader status --detailed --account --metrics', () => {
     expect(text.status, text.stdout + text.stderr).toBe(0);
     const out = text.stdout;
     expect(out).toMatch(/^health: degraded \(checked .+\)$/m);
-    expect(out).toMatch(/^ {2}postgres {2}ok {7}query ok\n {21}round trip: [\d.]+ ms\n {21}version: [\d.]+/m);
-    expect(out).toMatch(/^ {2}workers {3}ok {7}1 worker process\(es\) alive; roles: execution, risk\n {21}execution: 1 process\(es\), last beat \d+ s ago \(gone after 15 s\)\n {21}risk: 1 process/m);
-    expect(out).toMatch(/^ {2}feed {6}degraded no bar received yet\n {21}running: no/m);
+    expect(out).toMatch(/^ {2}postgres {11}ok {7}query ok\n {30}round trip: [\d.]+ ms\n {30}version: [\d.]+/m);
+    expect(out).toMatch(/^ {2}worker\.execution {3}ok {7}1 process\(es\), last beat \d+ s ago$/m);
+    expect(out).toMatch(/^ {2}worker\.risk {8}ok {7}1 process\(es\), last beat \d+ s ago$/m);
+    expect(out).toMatch(/^ {2}worker\.feed {8}degraded no process has beaten for this role in the last 15 s$/m);
+    expect(out).toMatch(/^ {2}feed {15}degraded no bar received yet\n {30}running: no/m);
+    expect(out).toMatch(/^ {2}broker {13}ok {7}sim broker \(simulated in our database\)$/m);
+    expect(out).toMatch(/^ {2}scheduler {10}(ok|degraded) /m);
     expect(out).toMatch(/^broker account \(sim\): equity 100102\.5 \(cash \+ positions at the last closes\), cash 95000, buying power 95000$/m);
     expect(out).toMatch(/^ {2}SPY +10 @ 500 {2}last 510\.25, value 5102\.5$/m);
     expect(out).toMatch(/^today \(New York \d{4}-\d{2}-\d{2}\): 2 signal\(s\), 1 approved \/ 1 denied, 1 order\(s\) \(1 filled\), 1 fill\(s\)$/m);
@@ -64,5 +68,14 @@ describe('ai-trader status --detailed --account --metrics', () => {
     expect(j.account).toMatchObject({ broker: 'sim', cash: '95000', buyingPower: '95000', equity: '100102.5', equitySource: 'last closes', positions: [{ symbol: 'SPY', qty: '10', lastPrice: '510.25', marketValue: '5102.5' }] });
     expect(j.metrics).toMatchObject({ signals: 2, decisions: { approved: 1, denied: 1 }, orders: { total: 1, byStatus: { filled: 1 } }, fills: 1 });
     expect(j.metrics.queues.find((q: { name: string }) => q.name === 'monitor.outbox')).toMatchObject({ waiting: 1, active: 0 });
+  });
+
+  it('with Redis unreachable: health down naming redis (and what cannot be known without it), exit 1', async () => {
+    const r = await runCli(['status', '--detailed', '--json'], { ...env, REDIS_URL: 'redis://127.0.0.1:1' });
+    expect(r.status, r.stdout + r.stderr).toBe(1);
+    const j = JSON.parse(r.stdout);
+    const byName = Object.fromEntries(j.health.components.map((c: { name: string; status: string }) => [c.name, c.status]));
+    expect(j.health).toMatchObject({ status: 'down', code: 503 });
+    expect(byName).toMatchObject({ postgres: 'ok', redis: 'down', workers: 'down', feed: 'down' });
   });
 });

@@ -56,6 +56,8 @@ export type TAlertView = z.infer<typeof ZAlertView>;
 export const ZHealthComponent = z.object({ status: z.enum(['ok', 'degraded', 'down']), detail: z.string() });
 export const ZHealth = z.object({
   status: z.enum(['ok', 'degraded', 'down']),
+  /** The HTTP status of /api/health/ready: 503 when Postgres or Redis is down, else 200. */
+  code: z.union([z.literal(200), z.literal(503)]),
   checkedAt: z.iso.datetime(),
   components: z.record(z.string(), ZHealthComponent),
 });

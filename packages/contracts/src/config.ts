@@ -47,6 +47,9 @@ export function parseEncryptionKeys(text: string): { keys: Array<{ id: string; b
   return { keys };
 }
 
+/** The worker roles a deployment runs (`all` = every one); readiness expects a live process for each. */
+export const WORKER_ROLE_NAMES = ['feed', 'ingest', 'scoring', 'risk', 'execution', 'broker', 'portfolio', 'backfill'] as const;
+
 export const ZConfig = z
   .object({
     NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -95,7 +98,7 @@ export const ZConfig = z
     POLYGON_DAILY_LIMIT: z.coerce.number().int().positive().optional(),
 
     WORKER_ROLES: csv
-      .pipe(z.array(z.enum(['all', 'feed', 'ingest', 'scoring', 'risk', 'execution', 'broker', 'portfolio', 'backfill'])).min(1))
+      .pipe(z.array(z.enum(['all', ...WORKER_ROLE_NAMES])).min(1))
       .default(['all']),
     /** How long a worker's claim on a job lasts without renewal (BullMQ lockDuration): a killed worker's job is
      *  taken over after at most this plus WORKER_STALLED_INTERVAL_MS. */

@@ -100,7 +100,7 @@ export interface BrokerPort {
   /** Prepares what the broker needs on a fresh database (idempotent). */
   init?(): Promise<void>;
   /** The broker's market clock, where it has one (Alpaca); without it the NYSE calendar at the order's bar time decides. */
-  marketClock?(): Promise<{ isOpen: boolean; nextOpen: string | null; nextClose: string | null }>;
+  marketClock?(): Promise<{ isOpen: boolean; nextOpen: string | null; nextClose: string | null; /** the broker's own time, where it says */ at?: string | null }>;
   /** A broker that simulates a market from bars (the sim with replayed or synthetic bars): its market time, the start
    *  of the newest bar it was shown (null before the first). A what-if is judged at it instead of the wall clock. */
   marketTime?(): Promise<Date | null>;

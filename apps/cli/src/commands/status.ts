@@ -24,8 +24,8 @@ function printApiChecks(r: TCheckApis): void {
 function printDetailed(d: DetailedHealth): void {
   console.log(`health: ${statusWord(d.status).trim()} (checked ${d.checkedAt})`);
   for (const c of d.components) {
-    console.log(`  ${c.name.padEnd(9)} ${statusWord(c.status)} ${c.detail}`);
-    for (const [k, v] of Object.entries(c.facts)) console.log(`  ${' '.repeat(18)} ${paint.dim(`${k}:`)} ${v}`);
+    console.log(`  ${c.name.padEnd(18)} ${statusWord(c.status)} ${c.detail}`);
+    for (const [k, v] of Object.entries(c.facts)) console.log(`  ${' '.repeat(27)} ${paint.dim(`${k}:`)} ${v}`);
   }
 }
 
@@ -89,7 +89,7 @@ export function registerStatus(program: Command, ctx: () => CliContext) {
       if (detailed) printDetailed(detailed);
       else if (health) {
         console.log(`health: ${health.status}`);
-        for (const [name, c] of Object.entries(health.components)) console.log(`  ${name.padEnd(9)} ${statusWord(c.status)} ${c.detail}`);
+        for (const [name, c] of Object.entries(health.components)) console.log(`  ${name.padEnd(18)} ${statusWord(c.status)} ${c.detail}`);
       }
       if (cache) console.log(`latest-bar cache: ${cache.hits} hits, ${cache.misses} misses${cache.hitRate === null ? '' : ` (hit rate ${(cache.hitRate * 100).toFixed(1)} %)`}`);
       if (usage) console.log(`${deps.history.name} usage today (${usage.day} UTC): ${usage.count}${usage.limit ? ` of ${usage.limit}` : ''} requests`);

@@ -177,9 +177,9 @@ export class AlpacaBroker implements BrokerPort {
   }
 
   /** BrokerPort: the broker's market clock decides MARKET_CLOSED for risk. */
-  async marketClock(): Promise<{ isOpen: boolean; nextOpen: string | null; nextClose: string | null }> {
+  async marketClock(): Promise<{ isOpen: boolean; nextOpen: string | null; nextClose: string | null; at: string | null }> {
     const c = await this.clock();
-    return { isOpen: c.isOpen, nextOpen: c.nextOpen, nextClose: c.nextClose };
+    return { isOpen: c.isOpen, nextOpen: c.nextOpen, nextClose: c.nextClose, at: c.at };
   }
 
   /** BrokerPort: an unknown or non-tradable asset is refused by risk (SYMBOL_NOT_TRADABLE) before any order. */

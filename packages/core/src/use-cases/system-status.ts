@@ -5,7 +5,7 @@ import { dec, decStr, etOffsetMinutes, toCents, toEt, ZERO } from '@ai-trader/do
 import { latestCloses } from '../infra/latest-bars.ts';
 import { keys } from '../infra/redis.ts';
 import type { BrokerAccount, Deps } from '../ports.ts';
-import { checkHealth, HEARTBEAT_TTL_SECONDS } from './check-health.ts';
+import { checkHealth } from './check-health.ts';
 import { readFreshness, type SymbolFreshness } from './freshness.ts';
 import { listQueues, type QueueSummary } from './jobs-view.ts';
 
@@ -21,6 +21,7 @@ export interface ComponentDetail {
 
 export interface DetailedHealth {
   status: THealth['status'];
+  code: THealth['code'];
   checkedAt: string;
   components: ComponentDetail[];
 }
@@ -29,11 +30,11 @@ const ms = (t0: number) => `${(performance.now() - t0).toFixed(1)} ms`;
 const settle = async <T>(p: Promise<T>): Promise<T | Error> => p.catch((e: unknown) => (e instanceof Error ? e : new Error(String(e))));
 
 /** The health check's components (same verdicts), each with what was measured to reach it. */
-export async function detailedHealth(deps: Pick<Deps, 'prisma' | 'redis' | 'config' | 'clock' | 'pool'>): Promise<DetailedHealth> {
+export async function detailedHealth(deps: Pick<Deps, 'prisma' | 'redis' | 'config' | 'clock' | 'pool'> & Partial<Pick<Deps, 'broker' | 'jobs'>>): Promise<DetailedHealth> {
   const health = await checkHealth(deps);
   const now = deps.clock.now();
   const k = keys(deps.config.REDIS_PREFIX);
-  const facts: Record<string, Record<string, string>> = { postgres: {}, redis: {}, workers: {}, feed: {} };
+  const facts: Record<string, Record<string, string>> = { postgres: {}, redis: {}, feed: {} };
 
   if (health.components.postgres?.status !== 'down') {
     const t0 = performance.now();
@@ -57,20 +58,6 @@ export async function detailedHealth(deps: Pick<Deps, 'prisma' | 'redis' | 'conf
         'eviction policy': field('maxmemory_policy'), clients: field('connected_clients'),
       });
     }
-    // Heartbeats: key <prefix>:hb:<role>:<process>, value = time of the last beat.
-    const beats = await settle(deps.redis.keys(k.heartbeatPattern));
-    if (!(beats instanceof Error) && beats.length) {
-      const times = await deps.redis.mget(...beats);
-      const byRole = new Map<string, { processes: number; newest: number }>();
-      beats.forEach((key, i) => {
-        const role = key.split(':')[2]!;
-        const at = Date.parse(times[i] ?? '') || 0;
-        const e = byRole.get(role) ?? { processes: 0, newest: 0 };
-        byRole.set(role, { processes: e.processes + 1, newest: Math.max(e.newest, at) });
-      });
-      for (const [role, e] of [...byRole].sort(([a], [b]) => a.localeCompare(b)))
-        facts.workers![role] = `${e.processes} process(es), last beat ${Math.max(0, Math.round((now.getTime() - e.newest) / 1000))} s ago (gone after ${HEARTBEAT_TTL_SECONDS} s)`;
-    }
     const fresh = await settle(Promise.all([readFreshness(deps, '1m'), readFreshness(deps, '5m')]));
     if (!(fresh instanceof Error))
       for (const f of fresh.flat()) facts.feed![`${f.symbol} ${f.timeframe}`] = `last bar ${f.lastBarTs}, ${f.ageSeconds} s ago${f.stale ? ' (STALE)' : ''}`;
@@ -80,6 +67,7 @@ export async function detailedHealth(deps: Pick<Deps, 'prisma' | 'redis' | 'conf
   }
   return {
     status: health.status,
+    code: health.code,
     checkedAt: health.checkedAt,
     components: Object.entries(health.components).map(([name, c]) => ({ name, status: c.status, detail: c.detail, facts: facts[name] ?? {} })),
   };
