@@ -3,6 +3,7 @@
 import { ConfigError, parseConfig } from '@ai-trader/contracts';
 import { bootstrapBooks } from '@ai-trader/core';
 import { AdapterUnavailableError, createRuntime } from '@ai-trader/adapters';
+import { MEMORY_CEILING_EXIT_CODE } from './memory-watch.ts';
 import { expandRoles, startPipeline } from './pipeline.ts';
 
 async function main() {
@@ -26,7 +27,7 @@ async function main() {
   log.info({ roles, broker: config.BROKER, feed: config.FEED }, 'workers started');
 
   let stopping = false;
-  const stop = async (signal: string) => {
+  const stop = async (signal: string, code = 0) => {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, 'shutting down: finishing active jobs');
@@ -38,8 +39,10 @@ async function main() {
     await pipeline.close();
     await rt.close();
     log.info('workers stopped cleanly');
-    process.exit(0);
+    process.exit(code);
   };
+  // Past the memory ceiling: the same clean stop, with the code that asks the supervisor for a restart.
+  void pipeline.memoryExceeded.then(() => stop('memory ceiling', MEMORY_CEILING_EXIT_CODE));
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
 }

@@ -2,12 +2,13 @@
 // per process, and closes everything in order: feed first, then workers finish their active jobs.
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { pipelineIdle, createRedis, HEARTBEAT_TTL_SECONDS, keys, markFeedActive, markFeedStopped } from '@ai-trader/core';
-import { AlpacaStream, loadReplay, PolygonStream, runReplay, syntheticBars, type AlpacaBroker, type Runtime } from '@ai-trader/adapters';
-import type { TBar, TTradeUpdate } from '@ai-trader/contracts';
+import { pipelineIdle, createRedis, HEARTBEAT_TTL_SECONDS, keys, markFeedActive, markFeedStopped, recordRun, syncSchedules } from '@ai-trader/core';
+import { AlpacaStream, loadJobDefinitions, loadReplay, PolygonStream, runReplay, syntheticBars, type AlpacaBroker, type Runtime } from '@ai-trader/adapters';
+import type { TBar, TJobName, TTradeUpdate } from '@ai-trader/contracts';
 import { ensurePartitions, TIMEFRAME_TABLE } from '@ai-trader/db';
 import { Worker } from 'bullmq';
-import { PROCESSORS, ROLE_QUEUES } from './processors/pipeline.processors.ts';
+import { memoryCeilingMb, watchMemory } from './memory-watch.ts';
+import { PROCESSORS, ROLE_QUEUES, type ProcessorContext } from './processors/pipeline.processors.ts';
 
 export type Role = 'feed' | keyof typeof ROLE_QUEUES;
 export const ALL_ROLES: Role[] = ['feed', ...(Object.keys(ROLE_QUEUES) as Role[])];
@@ -15,6 +16,8 @@ export const ALL_ROLES: Role[] = ['feed', ...(Object.keys(ROLE_QUEUES) as Role[]
 export interface Pipeline {
   /** Resolves when the feed has played everything (immediately if this process runs no feed). */
   feedDone: Promise<number>;
+  /** Resolves when the process's memory is past its ceiling (never without one): close, then exit for a restart. */
+  memoryExceeded: Promise<{ rssMb: number; limitMb: number }>;
   close(): Promise<void>;
 }
 
@@ -26,18 +29,23 @@ export async function startPipeline(rt: Runtime, roles: Role[], opts: { feed?: b
   const { deps } = rt;
   const { config, logger } = deps;
   const k = keys(config.REDIS_PREFIX);
+  // The scheduler role reads ops/job-definitions.yaml (a bad file stops start-up with its line and reason) and
+  // also works every queue its jobs name; one Worker per queue however many roles want it.
+  const ctx: ProcessorContext = roles.includes('scheduler') ? { definitions: loadJobDefinitions(config.JOB_DEFINITIONS_FILE).definitions } : {};
   const workerRedis = createRedis(config.REDIS_URL, { forBullWorker: true, name: 'workers' });
   const workers: Worker[] = [];
-  for (const role of roles) {
-    for (const { queue, concurrency } of ROLE_QUEUES[role] ?? []) {
-      const w = new Worker(queue, (job, token) => PROCESSORS[queue](deps, job, token), {
-        connection: workerRedis, prefix: config.REDIS_PREFIX, concurrency,
-        lockDuration: config.WORKER_LOCK_DURATION_MS, stalledInterval: config.WORKER_STALLED_INTERVAL_MS, maxStalledCount: config.WORKER_MAX_STALLED_COUNT,
-      });
-      w.on('failed', (job, err) => logger.warn({ queue, jobId: job?.id, attempt: job?.attemptsMade, err: err.message }, 'job failed'));
-      w.on('error', (err) => logger.error({ queue, err: err.message }, 'worker error'));
-      workers.push(w);
-    }
+  const wanted = new Map<TJobName, number>();
+  for (const role of roles) for (const { queue, concurrency } of ROLE_QUEUES[role] ?? []) wanted.set(queue, Math.max(wanted.get(queue) ?? 0, concurrency));
+  for (const d of Object.values(ctx.definitions ?? {})) wanted.set(d.queue, Math.max(wanted.get(d.queue) ?? 0, d.concurrency));
+  for (const [queue, concurrency] of wanted) {
+    // A run the scheduler queued is recorded in job_runs and held to its timeout; other jobs pass straight through.
+    const w = new Worker(queue, (job, token) => recordRun(deps, job, () => PROCESSORS[queue](deps, job, token, ctx)), {
+      connection: workerRedis, prefix: config.REDIS_PREFIX, concurrency,
+      lockDuration: config.WORKER_LOCK_DURATION_MS, stalledInterval: config.WORKER_STALLED_INTERVAL_MS, maxStalledCount: config.WORKER_MAX_STALLED_COUNT,
+    });
+    w.on('failed', (job, err) => logger.warn({ queue, jobId: job?.id, attempt: job?.attemptsMade, err: err.message }, 'job failed'));
+    w.on('error', (err) => logger.error({ queue, err: err.message }, 'worker error'));
+    workers.push(w);
   }
 
   if (roles.includes('ingest')) {
@@ -69,13 +77,9 @@ export async function startPipeline(rt: Runtime, roles: Role[], opts: { feed?: b
       { name: 'monitor.breakers', data: {}, opts: { attempts: 1, removeOnComplete: { count: 50 }, removeOnFail: { count: 200 } } },
     );
   }
-  if (roles.includes('backfill')) {
-    // Partitions ahead and validation of the day's bars, after the close on weekdays (New York time).
-    await rt.queues.queues.get('maintenance.daily-data')!.upsertJobScheduler(
-      'daily-data', { pattern: '30 16 * * 1-5', tz: 'America/New_York' },
-      { name: 'maintenance.daily-data', data: {}, opts: { attempts: 3, backoff: { type: 'exponential', delay: 60_000 }, removeOnComplete: { count: 30 }, removeOnFail: { count: 100 } } },
-    );
-  }
+  // The scheduled jobs (the daily data chores among them: data_validation) are the file's, set by the scheduler role.
+  if (ctx.definitions) await syncSchedules(deps, ctx.definitions);
+  const memory = watchMemory(memoryCeilingMb(config.WORKER_MEMORY_LIMIT_MB, ctx.definitions, wanted.keys()), config.WORKER_MEMORY_CHECK_MS, logger);
 
   const id = `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
   const beat = async () => {
@@ -96,7 +100,9 @@ export async function startPipeline(rt: Runtime, roles: Role[], opts: { feed?: b
 
   return {
     feedDone,
+    memoryExceeded: memory.exceeded,
     async close() {
+      memory.stop();
       feedAbort.abort();
       await brokerStream?.close();
       await stream.stop?.();

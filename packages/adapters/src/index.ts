@@ -20,3 +20,4 @@ export { createAlertSinks } from './alerts/alert-sinks.ts';
 export { createProviderCredentials, type ProviderCredentials } from './provider-credentials.ts';
 export { fixedCredentials } from './net/credentials.ts';
 export { type AlpacaKeys } from './alpaca/alpaca-rest.ts';
+export * from './config-files/job-definitions.ts';

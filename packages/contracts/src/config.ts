@@ -48,7 +48,7 @@ export function parseEncryptionKeys(text: string): { keys: Array<{ id: string; b
 }
 
 /** The worker roles a deployment runs (`all` = every one); readiness expects a live process for each. */
-export const WORKER_ROLE_NAMES = ['feed', 'ingest', 'scoring', 'risk', 'execution', 'broker', 'portfolio', 'backfill'] as const;
+export const WORKER_ROLE_NAMES = ['feed', 'ingest', 'scoring', 'risk', 'execution', 'broker', 'portfolio', 'backfill', 'scheduler'] as const;
 
 export const ZConfig = z
   .object({
@@ -107,6 +107,13 @@ export const ZConfig = z
     WORKER_STALLED_INTERVAL_MS: z.coerce.number().int().min(500).max(600_000).default(15_000),
     /** A job whose worker died more than this many times is failed (then the outbox sweep re-queues an intent). */
     WORKER_MAX_STALLED_COUNT: z.coerce.number().int().min(1).max(100).default(3),
+    /** The scheduled jobs (default: ops/job-definitions.yaml of this repository). */
+    JOB_DEFINITIONS_FILE: z.string().min(1).optional(),
+    /** A worker process whose memory (RSS) passes this many MB closes its workers and exits with code 75, for its
+     *  supervisor to start it again; the memory_mb of the scheduled jobs it runs can set a lower ceiling. */
+    WORKER_MEMORY_LIMIT_MB: z.coerce.number().int().min(32).max(262_144).optional(),
+    /** How often a worker process samples its memory against that ceiling. */
+    WORKER_MEMORY_CHECK_MS: z.coerce.number().int().min(100).max(600_000).default(5000),
     /** An approved intent still PENDING after this long gets its submission job re-queued (the outbox sweep). */
     OUTBOX_SWEEP_AFTER_SECONDS: z.coerce.number().int().min(5).max(86_400).default(60),
     /** Emergency liquidate asks the broker again and again until nothing is open, for at most this long, then reports

@@ -17,3 +17,4 @@ export * from './alerts.ts';
 export * from './accounts.ts';
 export * from './emergency.ts';
 export * from './database.ts';
+export * from './scheduler.ts';

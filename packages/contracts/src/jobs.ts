@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { ZAlertDelivery } from './alerts.ts';
 import { ZBar, ZSymbol, ZTimeframe, ZTradeUpdate } from './market.ts';
+import { ZScannerLayer } from './scanner.ts';
 
 export const ZDay = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date like 2025-06-04');
 export const ZBackfillStage = z.enum(['market_data', 'news']);
@@ -65,6 +66,40 @@ export const JOBS = {
   'monitor.freshness': {
     payload: z.object({}),
     id: () => `freshness-${Date.now()}`, // scheduled (upsertJobScheduler); an ad-hoc run is its own job
+  },
+  // The scheduler (ops/job-definitions.yaml): its trigger, and the tasks that only it starts. Runs have their own
+  // ids (run-<job run id>); these ids serve an ad-hoc add.
+  'scheduler.trigger': {
+    payload: z.object({ job: z.string().min(1) }),
+    id: (p: { job: string }) => `trigger-${p.job}-${Date.now()}`,
+  },
+  'backfill.scheduled': {
+    payload: z.object({ days: z.number().int().min(1).max(30).default(1), stages: z.array(ZBackfillStage).min(1).default(['market_data']) }),
+    id: () => `backfill-scheduled-${Date.now()}`,
+  },
+  'maintenance.partitions': {
+    payload: z.object({ daysAhead: z.number().int().min(0).max(3660).default(30) }),
+    id: () => `partitions-${Date.now()}`,
+  },
+  'maintenance.features': {
+    payload: z.object({ timeframe: ZTimeframe.default('5m'), days: z.number().int().min(1).max(30).default(1) }),
+    id: () => `features-${Date.now()}`,
+  },
+  'scanner.run': {
+    payload: z.object({ layer: ZScannerLayer }),
+    id: (p: { layer: string }) => `scan-${p.layer}-${Date.now()}`,
+  },
+  'maintenance.archive': {
+    payload: z.object({ days: z.number().int().min(1).max(36_500).default(365) }),
+    id: () => `archive-${Date.now()}`,
+  },
+  'maintenance.vacuum': {
+    payload: z.object({ analyzeOnly: z.boolean().default(false) }),
+    id: () => `vacuum-${Date.now()}`,
+  },
+  'maintenance.backup': {
+    payload: z.object({}),
+    id: () => `backup-${Date.now()}`,
   },
 } as const;
 

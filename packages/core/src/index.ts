@@ -64,3 +64,7 @@ export * from './use-cases/database-health.ts';
 export * from './use-cases/database-maintenance.ts';
 export * from './use-cases/cache-admin.ts';
 export * from './use-cases/recover-from-backup.ts';
+export * from './use-cases/scheduler.ts';
+export * from './use-cases/scheduler-gates.ts';
+export * from './use-cases/scheduler-runs.ts';
+export * from './use-cases/scheduler-tasks.ts';

@@ -1,16 +1,24 @@
 // One thin processor per queue: parse the payload with the catalog's schema, call one use-case.
 // A payload that does not parse can never succeed, so it fails without retries (UnrecoverableError).
-import { JOBS, type TJobName, type TJobPayload } from '@ai-trader/contracts';
+import { JOBS, type TJobDefinitions, type TJobName, type TJobPayload } from '@ai-trader/contracts';
 import { applyTradeUpdate, checkBreakers, deliverAlert, checkRisk, reconcile, driveSimulatedMarket, dailyDataMaintenance, finishBackfillRun, ingestBar, monitorFreshness, runBackfillChunk, scoreBar, submitIntent, sweepOutbox, type Deps } from '@ai-trader/core';
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
+import { SCHEDULER_PROCESSORS } from './scheduler.processors.ts';
 
-function parse<N extends TJobName>(name: N, job: Job): TJobPayload<N> {
+/** What a processor may need beyond deps: the scheduled jobs (only a process running the scheduler role has them). */
+export interface ProcessorContext {
+  definitions?: TJobDefinitions;
+}
+export type Processor = (deps: Deps, job: Job, token?: string, ctx?: ProcessorContext) => Promise<unknown>;
+
+export function parse<N extends TJobName>(name: N, job: Job): TJobPayload<N> {
   const r = JOBS[name].payload.safeParse(job.data);
   if (!r.success) throw new UnrecoverableError(`job ${job.id} on ${name}: bad payload: ${r.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`);
   return r.data as TJobPayload<N>;
 }
 
-export const PROCESSORS: { [N in TJobName]: (deps: Deps, job: Job, token?: string) => Promise<unknown> } = {
+export const PROCESSORS: { [N in TJobName]: Processor } = {
+  ...SCHEDULER_PROCESSORS,
   'ingest.bars': (deps, job) => ingestBar(deps, parse('ingest.bars', job).bar),
   'scoring.score': (deps, job) => scoreBar(deps, parse('scoring.score', job)),
   'risk.check': (deps, job) => checkRisk(deps, parse('risk.check', job)).then((d) => ({ outcome: d.outcome, reasonCode: d.reasonCode })),
@@ -72,5 +80,18 @@ export const ROLE_QUEUES: Record<string, { queue: TJobName; concurrency: number 
     { queue: 'backfill.chunk', concurrency: 4 },
     { queue: 'backfill.run', concurrency: 1 },
     { queue: 'maintenance.daily-data', concurrency: 1 },
+  ],
+  // The trigger of every scheduled job, and the tasks only the scheduler starts. A process with this role also
+  // works the other queues its scheduled jobs name (e.g. monitor.reconcile), so a scheduled run never waits for
+  // a role that is not deployed.
+  scheduler: [
+    { queue: 'scheduler.trigger', concurrency: 2 },
+    { queue: 'backfill.scheduled', concurrency: 1 },
+    { queue: 'maintenance.partitions', concurrency: 1 },
+    { queue: 'maintenance.features', concurrency: 1 },
+    { queue: 'scanner.run', concurrency: 1 },
+    { queue: 'maintenance.archive', concurrency: 1 },
+    { queue: 'maintenance.vacuum', concurrency: 1 },
+    { queue: 'maintenance.backup', concurrency: 1 },
   ],
 };
