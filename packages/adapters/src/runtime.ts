@@ -1,7 +1,7 @@
 // The composition root shared by the console, the workers and the tests: real Postgres, Redis, queues,
 // event bus and the broker chosen by configuration, wired into the Deps every use-case takes.
 import type { TConfig } from '@ai-trader/contracts';
-import { createLogger, createLogStore, createQueues, createRedis, redisEventBus, systemClock, type BrokerPort, type Clock, type Deps, type Queues } from '@ai-trader/core';
+import { createLogger, createLogStore, createQueues, LogFiles, resolveLogDir, createRedis, redisEventBus, systemClock, type BrokerPort, type Clock, type Deps, type Queues } from '@ai-trader/core';
 import { createPgPool, createPrisma } from '@ai-trader/db';
 import type { Logger } from 'pino';
 import type { Redis } from 'ioredis';
@@ -38,7 +38,12 @@ export function createRuntime(config: TConfig, opts: { name: string; logger?: Lo
   const logStore = !opts.logger && config.LOG_STORE
     ? createLogStore({ url: config.REDIS_URL, name: opts.name, prefix: config.REDIS_PREFIX, maxEntries: config.LOG_STORE_MAX_ENTRIES })
     : null;
-  const logger = opts.logger ?? createLogger({ name: opts.name, level: config.LOG_LEVEL, store: logStore ?? undefined, storeLevel: config.LOG_STORE_LEVEL });
+  const logDir = opts.logger ? null : resolveLogDir(config);
+  const logFiles = logDir ? new LogFiles({ dir: logDir, format: config.LOG_FILE_FORMAT }) : null;
+  const logger = opts.logger ?? createLogger({
+    name: opts.name, level: config.LOG_LEVEL, store: logStore ?? undefined, storeLevel: config.LOG_STORE_LEVEL,
+    files: logFiles ?? undefined, fileLevel: config.LOG_FILE_LEVEL, format: config.LOG_FORMAT ?? (config.NODE_ENV === 'development' ? 'pretty' : 'json'),
+  });
   const clock = opts.clock ?? systemClock;
   const prisma = createPrisma(config.DATABASE_URL, { name: `${opts.name}-prisma`, max: opts.dbPoolSize ?? config.PRISMA_POOL_MAX, acquireTimeoutMs: config.PG_POOL_ACQUIRE_TIMEOUT_MS });
   const redis = createRedis(config.REDIS_URL, { name: `${opts.name}-cmd` });
@@ -77,6 +82,7 @@ export function createRuntime(config: TConfig, opts: { name: string; logger?: Lo
       await prisma.$disconnect();
       await pool.end();
       await logStore?.close(); // last: what was logged while closing is kept too
+      await logFiles?.close();
     },
   };
 }

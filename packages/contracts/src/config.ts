@@ -60,6 +60,15 @@ export const ZConfig = z
     LOG_STORE_MAX_ENTRIES: z.coerce.number().int().min(1000).max(10_000_000).default(100_000),
     /** Lowest level kept in the store, independent of LOG_LEVEL (what stdout shows). */
     LOG_STORE_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info'),
+    /** stdout: `json`, or `pretty` (the runbook's line form, New York time); unset → pretty in development, else json. */
+    LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
+    /** The runbook's category files (ai_trader.log, trading/…, backfill/…, scanner/…, errors/…) go under this directory;
+     *  unset → ./logs (none when NODE_ENV=test), empty or `off` → no files. */
+    LOG_DIR: z.string().optional(),
+    /** The files' lines: `json` (one record a line) or `pretty` (the runbook's line form). */
+    LOG_FILE_FORMAT: z.enum(['json', 'pretty']).default('json'),
+    /** Lowest level written to the files, independent of LOG_LEVEL. */
+    LOG_FILE_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info'),
     PORT: z.coerce.number().int().min(1).max(65535).default(3000),
     PUBLIC_URL: url(['http', 'https']).optional(),
     DATABASE_URL: url(['postgres', 'postgresql']).default('postgresql://postgres@127.0.0.1:5432/ai_trader'),

@@ -29,11 +29,15 @@ const ALERT_SOURCE: Record<string, TLogCategory> = {
 };
 
 /**
- * The category of one parsed log line: its own `category` field; else what its child bindings or fields say
+ * The category of one parsed log line: its own `category` field (or the part before its dot); else what its child bindings or fields say
  * (a scanner run, a backfill run, a job queue, an alert, an order or intent id, a signal id); else `system`.
  */
 export function logCategory(o: Record<string, unknown>): TLogCategory {
-  if (typeof o.category === 'string' && KNOWN.has(o.category)) return o.category as TLogCategory;
+  if (typeof o.category === 'string') {
+    // `scanner.alerts`, `backfill.news`: a file's subcategory (log-format.ts) of a page category.
+    const own = o.category.split('.', 1)[0]!;
+    if (KNOWN.has(own)) return own as TLogCategory;
+  }
   if ('scannerRun' in o) return 'scanner';
   if ('backfillRun' in o) return 'backfill';
   if (typeof o.queue === 'string') for (const [re, c] of QUEUE_CATEGORY) if (re.test(o.queue)) return c;

@@ -25,6 +25,10 @@ async function lockOrder(tx: Tx, clientOrderId: string) {
   return tx.order.findUniqueOrThrow({ where: { id: rows[0].id } });
 }
 
+/** What a fill's log lines name, noted in its transaction for after the commit (keyed by the update object). */
+interface FillNote { symbol: string; side: string; intentId: string; signalId: string | null; qtyBefore: Dec; qtyAfter: Dec; realized: Dec; avgCost: Dec }
+const fillNotes = new WeakMap<TTradeUpdate, FillNote>();
+
 async function applyExecution(tx: Tx, u: TTradeUpdate, order: Awaited<ReturnType<typeof lockOrder>>, at: Date): Promise<ApplyOutcome> {
   if (!u.executionId || !u.qty || !u.price) throw new Error(`fill event for ${u.clientOrderId} lacks executionId, qty or price`);
   if (await tx.fill.findUnique({ where: { executionId: u.executionId } })) return 'duplicate';
@@ -51,7 +55,12 @@ async function applyExecution(tx: Tx, u: TTradeUpdate, order: Awaited<ReturnType
     data: { qty: decStr(eff.position.qty), avgCost: decStr(eff.position.avgCost), realizedPnl: decStr(eff.position.realizedPnl), ...(await exitLevelsAfter(tx, order, pos, eff.position.qty, price, u.at)) },
   });
   await tx.$executeRaw`UPDATE portfolio_account SET cash = cash + ${decStr(eff.cashDelta)}::numeric, "updatedAt" = ${at} WHERE id = 1`;
-  return 'applied';
+  const [sig] = await tx.$queryRaw<{ signalId: string }[]>`SELECT d."signalId"::text AS "signalId" FROM order_intents i JOIN risk_decisions d ON d.id = i."riskDecisionId" WHERE i.id = ${order.intentId}::uuid`;
+  const before = dec(pos.qty.toString());
+  fillNotes.set(u, {
+    symbol: order.symbol, side: order.side, intentId: order.intentId, signalId: sig?.signalId ?? null, qtyBefore: before, qtyAfter: eff.position.qty,
+    realized: eff.position.realizedPnl.minus(pos.realizedPnl.toString()), avgCost: eff.position.avgCost,
+  });  return 'applied';
 }
 
 /**
@@ -128,10 +137,30 @@ async function applyInTx(tx: Tx, u: TTradeUpdate, at: Date): Promise<ApplyOutcom
 
 function logApplied(deps: Deps, u: TTradeUpdate): void {
   const fill = u.event === 'fill' || u.event === 'partial_fill';
+  const n = fill ? fillNotes.get(u) : undefined;
+  if (n) return logFill(deps, u, n);
   deps.logger.info(
     { category: fill ? 'positions' : 'orders', clientOrderId: u.clientOrderId, event: u.event, ...(fill ? { qty: u.qty, price: u.price, executionId: u.executionId } : { reason: u.reason }) },
     fill ? `${u.event === 'fill' ? 'filled' : 'partly filled'}: ${u.qty} @ ${u.price}` : `order ${u.event}${u.reason ? `: ${u.reason}` : ''}`,
   );
+}
+
+/**
+ * The runbook's lines of a fill: `Order executed: BUY 16 SPY @ 597.12` (trading/orders.log) and, when the position
+ * opened or closed with it, `Position opened: 16 SPY @ 597.12` / `Position closed: 16 SPY @ 597.22, realized 1.6`
+ * (trading/positions.log) — each with the signal, intent, order and execution ids.
+ */
+function logFill(deps: Deps, u: TTradeUpdate, n: FillNote): void {
+  const ids = { ...(n.signalId ? { signalId: n.signalId } : {}), intentId: n.intentId, clientOrderId: u.clientOrderId, executionId: u.executionId, symbol: n.symbol, side: n.side };
+  const qty = dec(u.qty!).toFixed(), price = dec(u.price!).toFixed();
+  const what = u.event === 'fill' ? 'Order executed' : 'Order partly executed';
+  deps.logger.info({ category: 'orders', ...ids, event: u.event, qty: u.qty, price: u.price }, `${what}: ${n.side} ${qty} ${n.symbol} @ ${price}`);
+  const pos = { category: 'positions', ...ids, qtyBefore: n.qtyBefore.toFixed(), qtyAfter: n.qtyAfter.toFixed() };
+  if (n.qtyBefore.isZero() && !n.qtyAfter.isZero())
+    deps.logger.info({ ...pos, avgCost: n.avgCost.toFixed() }, `Position opened: ${n.qtyAfter.abs().toFixed()} ${n.symbol} @ ${price}`);
+  else if (!n.qtyBefore.isZero() && n.qtyAfter.isZero())
+    deps.logger.info({ ...pos, realized: n.realized.toFixed() }, `Position closed: ${n.qtyBefore.abs().toFixed()} ${n.symbol} @ ${price}, realized ${n.realized.toFixed()}`);
+  else deps.logger.info({ ...pos, realized: n.realized.toFixed() }, `Position changed: ${n.symbol} ${n.qtyBefore.toFixed()} → ${n.qtyAfter.toFixed()} @ ${price}`);
 }
 
 export async function applyTradeUpdate(deps: Deps, u: TTradeUpdate): Promise<ApplyOutcome> {

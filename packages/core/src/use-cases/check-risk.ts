@@ -162,6 +162,8 @@ async function auditDecision(
 }
 
 export async function checkRisk(deps: Deps, p: TJobPayload<'risk.check'>): Promise<RiskDecisionResult> {
+  // What the decision's log line names (set only when this call decided: a retry logs nothing again).
+  let said: { symbol: string; side: string; price: string; qty: string | null } | null = null;
   const decision = await withTransaction(deps.pool, async (client) => {
     // Decisions are serialised (this advisory lock) so buying power is never spent twice; the reads below start
     // after it is held, so they see every decision committed before.
@@ -188,6 +190,7 @@ export async function checkRisk(deps: Deps, p: TJobPayload<'risk.check'>): Promi
         [p.signalId, result.code, result.message],
       );
       await auditDecision(client, { decisionId: d!.id, signalId: p.signalId, outcome: 'DENIED', code: result.code, message: result.message, signal, qty: null, intentId: null, marketTime: deps.clock.now() });
+      said = { symbol: signal.symbol, side: signal.side, price: signal.price, qty: null };
       return { id: d!.id, signalId: p.signalId, outcome: 'DENIED' as const, reasonCode: result.code, message: result.message, intent: null };
     } else {
       // The intent in the same transaction as the decision (the outbox); createdAt from our clock: the
@@ -208,6 +211,7 @@ export async function checkRisk(deps: Deps, p: TJobPayload<'risk.check'>): Promi
           result.isEntry ? null : (signal.exitReason ?? 'signal'), stop ?? 'market'],
       );
       await auditDecision(client, { decisionId: made!.id, signalId: p.signalId, outcome: 'APPROVED', code: null, message: result.message, signal, qty: decStr(result.qty), intentId: made!.intentId, marketTime: deps.clock.now() });
+      said = { symbol: signal.symbol, side: signal.side, price: signal.price, qty: decStr(result.qty) };
       return { id: made!.id, signalId: p.signalId, outcome: 'APPROVED' as const, reasonCode: null, message: result.message, intent: { id: made!.intentId, status: 'PENDING' } };
     }
   });
@@ -216,8 +220,17 @@ export async function checkRisk(deps: Deps, p: TJobPayload<'risk.check'>): Promi
     decision.intent && decision.intent.status === 'PENDING' ? deps.jobs.add('execution.submit', { intentId: decision.intent.id }) : null,
     deps.events.publish('order'),
   ]);
-  if (decision.outcome === 'DENIED') deps.logger.info({ signalId: p.signalId, code: decision.reasonCode }, `order denied: ${decision.message}`);
+  logDecision(deps, decision, said);
   return decision;
+}
+
+/** The runbook's lines (trading/risk.log): `Order approved: BUY 16 SPY @ 597.12`, `Order denied: SELL SPY @ 597.22 (CODE: why)`. */
+function logDecision(deps: Pick<Deps, 'logger'>, d: RiskDecisionResult, s: { symbol: string; side: string; price: string; qty: string | null } | null): void {
+  if (!s) return;
+  const intentId = d.intent?.id;
+  const ids = { category: 'risk', signalId: d.signalId, ...(intentId ? { intentId, clientOrderId: clientOrderIdFor(intentId) } : {}), symbol: s.symbol, side: s.side };
+  if (d.outcome === 'DENIED') deps.logger.info({ ...ids, code: d.reasonCode }, `Order denied: ${s.side} ${s.symbol} @ ${s.price} (${d.reasonCode}: ${d.message})`);
+  else deps.logger.info({ ...ids, qty: s.qty }, `Order approved: ${s.side} ${s.qty} ${s.symbol} @ ${s.price}`);
 }
 
 export interface WhatIfAnswer {

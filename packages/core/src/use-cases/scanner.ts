@@ -96,7 +96,7 @@ export async function runScanner(deps: ScannerDeps, input: RunScannerInput): Pro
     await notify();
     throw new ScannerRunError(run.id, input.layer, e);
   }
-  for (const a of alerts) log.info({ symbol: a.symbol, kind: a.kind, date: a.date, ...a.metrics }, `scanner alert ${a.symbol} ${a.kind}: ${a.detail}`);
+  for (const a of alerts) log.info({ category: 'scanner.alerts', symbol: a.symbol, kind: a.kind, date: a.date, ...a.metrics }, `scanner alert ${a.symbol} ${a.kind}: ${a.detail}`);
   log.info({ symbolsIn: symbols.length, symbolsOut: passed.size, alerts: alerts.length, scanDate }, `scanner ${input.layer}: ${passed.size} of ${symbols.length} passed`);
   await notify();
   return { run: (await getScannerRun(deps, run.id))!, ...(layer0Run ? { layer0: layer0Run } : {}) };

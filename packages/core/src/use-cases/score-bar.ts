@@ -82,6 +82,8 @@ export async function scoreBar(deps: Deps, p: TJobPayload<'scoring.score'>): Pro
     });
     const signal = await deps.prisma.signal.findUniqueOrThrow({ where: { strategy_symbol_barTs: { strategy: c.name, symbol: p.symbol, barTs } } });
     await deps.jobs.add('risk.check', { signalId: signal.id });
+    // The first line of an order's trail in trading/orders.log (its signal id is on every later line).
+    deps.logger.info({ category: 'orders', signalId: signal.id, strategy: c.name, symbol: p.symbol, side: d.side, barTs: p.ts }, `Signal: ${d.side} ${p.symbol} @ ${dec(last.close).toFixed()} (${c.name})`);
     ids.push(signal.id);
   }
   if (ids.length) await deps.events.publish('signal');

@@ -37,6 +37,8 @@ interface IntentRow {
   protective: string[] | null;
   /** An intent of the same symbol decided earlier is still PENDING (risk decides one at a time, so createdAt orders them). */
   olderUnsent: boolean;
+  /** The signal the intent was decided on (the logs' correlation id). */
+  signalId: string | null;
 }
 
 /** The cause of a failure to reach the broker (the adapter's error kind where it has one). */
@@ -53,7 +55,7 @@ export function failureCause(e: unknown): TBrokerCause {
 export async function submitIntent(deps: Deps, p: TJobPayload<'execution.submit'>, opts: { isLastAttempt?: boolean } = {}): Promise<SubmitOutcome> {
   const clientOrderId = clientOrderIdFor(p.intentId);
   let brokerError: unknown = null;
-  const note: { rejected?: { cause: TBrokerCause; reason: string }; blocked?: string } = {};
+  const note: { rejected?: { cause: TBrokerCause; reason: string }; blocked?: string; intent?: IntentRow } = {};
   const outcome = await withTransaction(deps.pool, async (client): Promise<SubmitOutcome> => {
     // Shared with other submitters, exclusive for a state change: a HALT waits for the submissions in flight, and the
     // ones after it queue behind it (see TRADING_STATE_LOCK) and then see HALTED.
@@ -62,6 +64,7 @@ export async function submitIntent(deps: Deps, p: TJobPayload<'execution.submit'
       `SELECT i.id, i.symbol, i.side::text AS side, i.qty::text AS qty, i."isEntry", i.status::text AS status,
               EXISTS (SELECT 1 FROM orders o WHERE o."intentId" = i.id) AS "hasOrder", t.state::text AS state,
               (SELECT s."barTs" FROM risk_decisions d JOIN signals s ON s.id = d."signalId" WHERE d.id = i."riskDecisionId") AS "barTs",
+              (SELECT d."signalId" FROM risk_decisions d WHERE d.id = i."riskDecisionId") AS "signalId",
               i."orderType", i."stopLoss"::text AS "stopPrice", i."trailPct"::text AS "trailPct",
               CASE WHEN i.side = 'SELL' AND i."exitReason" IS DISTINCT FROM 'protective_stop' THEN ARRAY(
                 SELECT o."clientOrderId" FROM orders o JOIN order_intents pi ON pi.id = o."intentId"
@@ -74,6 +77,7 @@ export async function submitIntent(deps: Deps, p: TJobPayload<'execution.submit'
     );
     const intent = rows[0];
     if (!intent) throw new UnrecoverableError(`intent ${p.intentId} does not exist (or the trading_state row is missing)`);
+    note.intent = intent;
     if (intent.hasOrder || intent.status === 'SUBMITTED') return 'already-submitted';
     if (intent.status === 'BLOCKED') return 'blocked';
     if (intent.status === 'FAILED') return 'failed';
@@ -123,12 +127,16 @@ export async function submitIntent(deps: Deps, p: TJobPayload<'execution.submit'
     return status === 'rejected' ? 'rejected' : 'submitted';
   });
   if (outcome === 'submitted' || outcome === 'rejected' || brokerError || note.blocked) await deps.events.publish('order');
-  if (outcome === 'submitted') deps.logger.info({ category: 'orders', intentId: p.intentId, clientOrderId, broker: deps.broker.name }, 'order submitted');
-  if (note.blocked) deps.logger.warn({ category: 'orders', intentId: p.intentId }, `intent blocked: ${note.blocked}`);
+  // Every line carries the ids it knows (signal → intent → order), so one grep follows the order (trading/orders.log).
+  const i = note.intent;
+  const ids = { category: 'orders', ...(i?.signalId ? { signalId: i.signalId } : {}), intentId: p.intentId, clientOrderId, ...(i ? { symbol: i.symbol, side: i.side } : {}) };
+  const what = i ? `${i.side} ${dec(i.qty).toFixed()} ${i.symbol}` : p.intentId;
+  if (outcome === 'submitted') deps.logger.info({ ...ids, broker: deps.broker.name }, `Order submitted: ${what} (${i?.orderType ?? 'market'}, ${deps.broker.name})`);
+  if (note.blocked) deps.logger.warn(ids, `Order blocked: ${what}: ${note.blocked}`);
   if (note.rejected)
-    deps.logger.warn({ category: 'orders', intentId: p.intentId, clientOrderId, cause: note.rejected.cause }, `order rejected by ${deps.broker.name}: ${note.rejected.reason}`);
+    deps.logger.warn({ ...ids, cause: note.rejected.cause }, `Order rejected: ${what} by ${deps.broker.name}: ${note.rejected.reason}`);
   if (brokerError)
-    deps.logger.error({ category: 'orders', intentId: p.intentId, clientOrderId, cause: failureCause(brokerError) }, `order not sent: ${(brokerError as Error).message}`);
+    deps.logger.error({ ...ids, cause: failureCause(brokerError) }, `Order not sent: ${what}: ${(brokerError as Error).message}`);
   return outcome;
 }
 
