@@ -35,7 +35,11 @@ async function auditAuth(prisma: Db, a: AuthAudit, headers: Headers | undefined)
   await prisma.auditLog.create({ data: { ...a, after: client(headers) } });
 }
 
-export function createAuth(opts: { prisma: Db; secret: string; limits: AuthLimits; baseURL?: string | undefined; trustedOrigins?: string[] }) {
+export function createAuth(opts: {
+  prisma: Db; secret: string; limits: AuthLimits; baseURL?: string | undefined; trustedOrigins?: string[];
+  /** Called after a sign-out or sign-out everywhere (the console publishes a `session` live event: session-cache.ts). */
+  onSessionsEnded?: () => Promise<void>;
+}) {
   const { limits } = opts;
   const idle = limits.AUTH_SESSION_IDLE_MINUTES * 60;
   const auth = betterAuth({
@@ -70,6 +74,7 @@ export function createAuth(opts: { prisma: Db; secret: string; limits: AuthLimit
         await auditAuth(opts.prisma, { actorId: s.user.id, actorEmail: s.user.email, action: everywhere ? 'auth.sign-out-everywhere' : 'auth.sign-out', reason: null }, ctx.headers);
       }),
       after: createAuthMiddleware(async (ctx) => {
+        if (ctx.path === '/sign-out' || ctx.path === '/revoke-sessions') return opts.onSessionsEnded?.();
         if (ctx.path !== '/sign-in/email') return;
         const returned: unknown = ctx.context.returned;
         if (isAPIError(returned)) {
@@ -96,6 +101,8 @@ export interface SignedIn {
   sessionId: string;
   /** Sent back in the x-csrf-token header of every state-changing request (see csrfTokenFor). */
   csrfToken: string;
+  /** When the session ends unless used again (idle expiry) or at the latest (absolute lifetime), epoch ms. */
+  endsAt: number;
 }
 
 /**
@@ -119,6 +126,7 @@ export async function sessionFromHeaders(auth: Auth, headers: Headers): Promise<
     actor: { id: s.user.id, email: s.user.email, role: role.success ? role.data : 'viewer' },
     sessionId: s.session.id,
     csrfToken: csrfTokenFor(secret, s.session.id),
+    endsAt: Math.min(new Date(s.session.expiresAt).getTime(), s.session.createdAt.getTime() + maxHours * 3_600_000),
   };
 }
 

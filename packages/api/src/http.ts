@@ -3,10 +3,11 @@
 // page in a meta tag); a live stream (SSE) ends as soon as its session does — sign-out, sign-out everywhere,
 // expiry, account disabled — checked every STREAM_SESSION_CHECK_MS.
 import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
-import { csrfTokenValid, sessionAlive, sessionFromHeaders } from './auth.ts';
+import { csrfTokenValid, sessionAlive } from './auth.ts';
 import { cachedQuery } from './cached-queries.ts';
 import { appRouter } from './root.ts';
 import type { ConsoleServer } from './server.ts';
+import { signedInFromHeaders } from './session-cache.ts';
 
 export const STREAM_SESSION_CHECK_MS = 30_000;
 
@@ -41,7 +42,7 @@ export async function handleTrpcRequest(
   req: Request,
   opts: { streamSessionCheckMs?: number } = {},
 ): Promise<Response> {
-  const signedIn = await sessionFromHeaders(server.auth, req.headers);
+  const signedIn = await signedInFromHeaders(server.auth, server.live, req.headers);
   if (req.method === 'POST') {
     if (!sameOrigin(req)) return Response.json({ error: 'cross-origin request refused' }, { status: 403 });
     if (signedIn && !csrfTokenValid(server.auth.ours.secret, signedIn.sessionId, req.headers.get('x-csrf-token')))

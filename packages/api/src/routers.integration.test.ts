@@ -83,7 +83,7 @@ describe('tRPC procedures', () => {
     expect(o.equityCurve.map((x) => [x.equity, x.drawdownPct])).toEqual([['100000', 0], ['101000', 0], ['99990', 1]]);
     expect(o.dayPnl).toBe(decStr(dec(o.equity).minus(100000))); // equity (cash, no positions) less the day's first equity
     expect(o.exposure).toEqual({ gross: '0', net: '0' });
-    expect(Object.keys(o.health.components)).toEqual(expect.arrayContaining(['postgres', 'redis', 'workers']));
+    expect(Object.keys(o.health.components)).toEqual(expect.arrayContaining(['postgres', 'redis', 'worker.execution', 'feed']));
     expect(o.freshness).toMatchObject({ symbols: 0, stale: [], oldestAgeSeconds: null });
   });
 

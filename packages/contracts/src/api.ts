@@ -116,7 +116,7 @@ export const ZAuditListInput = z.object({ limit: z.number().int().min(1).max(200
 
 /** What workers publish on the live-events channel; the console re-reads what changed. */
 export const ZLiveEvent = z.object({
-  kind: z.enum(['bar', 'signal', 'order', 'position', 'trading-state', 'audit', 'backfill', 'alert', 'strategy', 'model', 'scanner', 'emergency']),
+  kind: z.enum(['bar', 'signal', 'order', 'position', 'trading-state', 'audit', 'backfill', 'alert', 'strategy', 'model', 'scanner', 'emergency', 'session']),
   at: z.iso.datetime(),
 });
 export type TLiveEvent = z.infer<typeof ZLiveEvent>;

@@ -84,6 +84,8 @@ export function registerUsers(program: Command, ctx: () => CliContext) {
     .option('--reason <text>', 'why (kept in the audit log)')
     .action(async (email: string, r: string, o: { reason?: string }) => {
       const res = await run((await api()).setRole(ctx().runtime().deps.prisma, email, role(r), cliActor(), o.reason));
+      // Consoles remember signed-in checks for a few seconds: this tells them the role changed (session-cache.ts).
+      if (res.changed) await ctx().runtime().deps.events.publish('session');
       console.log(res.changed ? `${email.toLowerCase()} is now ${r}` : `${email.toLowerCase()} already had the role ${r}`);
     });
 
@@ -99,6 +101,7 @@ export function registerUsers(program: Command, ctx: () => CliContext) {
       .action(async (email: string, o: { reason: string }) => {
         if (o.reason.trim().length < 3) throw new CliError('--reason: say why, in at least 3 characters', 2);
         const res = await run((await api())[fn](ctx().runtime().deps.prisma, email, cliActor(), o.reason.trim()));
+        if (res.changed && verb === 'disable') await ctx().runtime().deps.events.publish('session');
         console.log(res.changed ? `${email.toLowerCase()} ${done}` : `${email.toLowerCase()}: nothing to change`);
       });
   }

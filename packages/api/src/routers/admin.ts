@@ -42,11 +42,14 @@ export const usersRouter = router({
   }),
   setRole: adminProcedure.input(z.object({ email: ZUserEmail, role: ZRole, reason: ZReason }).merge(ZReauth)).mutation(async ({ ctx, input }) => {
     await requirePassword(ctx.deps, ctx.actor, input.password, 'user.role-change');
-    return asTrpc(setRole(ctx.deps.prisma, input.email, input.role, ctx.actor, input.reason));
+    const r = await asTrpc(setRole(ctx.deps.prisma, input.email, input.role, ctx.actor, input.reason));
+    await ctx.deps.events.publish('session'); // signed-in checks remembered with the old role end (session-cache.ts)
+    return r;
   }),
   disable: adminProcedure.input(userTarget.merge(ZReauth)).mutation(async ({ ctx, input }) => {
     await requirePassword(ctx.deps, ctx.actor, input.password, 'user.disable');
     const r = await asTrpc(disableUser(ctx.deps.prisma, input.email, ctx.actor, input.reason));
+    await ctx.deps.events.publish('session');
     await ctx.deps.events.publish('audit');
     return r;
   }),
@@ -63,6 +66,7 @@ export const usersRouter = router({
     .mutation(async ({ ctx, input }) => {
       await requirePassword(ctx.deps, ctx.actor, input.password, 'user.password-reset');
       await asTrpc(resetPassword(ctx.deps.prisma, input.email, input.newPassword, ctx.actor));
+      await ctx.deps.events.publish('session'); // its sessions were ended
       return { ok: true };
     }),
 });
