@@ -4,6 +4,7 @@ import { ConfigError, parseConfig } from '@ai-trader/contracts';
 import { bootstrapBooks } from '@ai-trader/core';
 import { AdapterUnavailableError, createRuntime } from '@ai-trader/adapters';
 import { MEMORY_CEILING_EXIT_CODE } from './memory-watch.ts';
+import { startWorkersMetrics } from './metrics-server.ts';
 import { expandRoles, startPipeline } from './pipeline.ts';
 
 async function main() {
@@ -24,6 +25,7 @@ async function main() {
   await bootstrapBooks(rt.deps);
   const roles = expandRoles(config.WORKER_ROLES);
   const pipeline = await startPipeline(rt, roles);
+  const metrics = await startWorkersMetrics(rt, roles);
   log.info({ roles, broker: config.BROKER, feed: config.FEED }, 'workers started');
 
   let stopping = false;
@@ -37,6 +39,7 @@ async function main() {
     }, 30_000);
     force.unref();
     await pipeline.close();
+    await metrics?.close();
     await rt.close();
     log.info('workers stopped cleanly');
     process.exit(code);

@@ -2,7 +2,7 @@
 // per process, and closes everything in order: feed first, then workers finish their active jobs.
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { pipelineIdle, createRedis, HEARTBEAT_TTL_SECONDS, keys, markFeedActive, markFeedStopped, recordRun, syncSchedules } from '@ai-trader/core';
+import { pipelineIdle, createRedis, HEARTBEAT_TTL_SECONDS, instrumentWorker, keys, markFeedActive, markFeedStopped, recordRun, syncSchedules } from '@ai-trader/core';
 import { AlpacaStream, loadJobDefinitions, loadReplay, PolygonStream, runReplay, syntheticBars, type AlpacaBroker, type Runtime } from '@ai-trader/adapters';
 import type { TBar, TJobName, TTradeUpdate } from '@ai-trader/contracts';
 import { ensurePartitions, TIMEFRAME_TABLE } from '@ai-trader/db';
@@ -45,6 +45,7 @@ export async function startPipeline(rt: Runtime, roles: Role[], opts: { feed?: b
     });
     w.on('failed', (job, err) => logger.warn({ queue, jobId: job?.id, attempt: job?.attemptsMade, err: err.message }, 'job failed'));
     w.on('error', (err) => logger.error({ queue, err: err.message }, 'worker error'));
+    instrumentWorker(w, queue); // job durations per queue for the metrics endpoint
     workers.push(w);
   }
 

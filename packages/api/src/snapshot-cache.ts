@@ -1,6 +1,7 @@
 // Answers computed once per version of the data they show: the LiveHub counts the live events of each kind, so an
 // answer computed after the last event of the kinds it depends on is still the answer — for every caller — until the
 // next such event arrives. Callers that ask while it is being computed wait for that one computation.
+import { observeCache } from '@ai-trader/core';
 import type { LiveHub, LiveKind } from './live-hub.ts';
 
 interface Entry {
@@ -35,14 +36,19 @@ export class SnapshotCache {
    */
   get<T>(key: string, kinds: readonly LiveKind[], compute: () => Promise<T>): Promise<T> {
     const stamp = this.hub.stamp(kinds);
-    if (stamp === null) return compute(); // not listening: nothing would tell us the answer changed
+    if (stamp === null) {
+      observeCache('snapshot', 'bypass');
+      return compute(); // not listening: nothing would tell us the answer changed
+    }
     const e = this.entries.get(key);
     if (e && e.stamp === stamp) {
+      observeCache('snapshot', 'hit');
       this.entries.delete(key); // most recently used goes last
       this.entries.set(key, e);
       if (e.settled && !e.refreshing && performance.now() - e.at > this.opts.maxAgeMs) this.refresh(key, e, compute);
       return e.value as Promise<T>;
     }
+    observeCache('snapshot', 'miss');
     return this.fill(key, stamp, compute);
   }
 

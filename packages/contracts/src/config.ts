@@ -116,6 +116,12 @@ export const ZConfig = z
     WORKER_STALLED_INTERVAL_MS: z.coerce.number().int().min(500).max(600_000).default(15_000),
     /** A job whose worker died more than this many times is failed (then the outbox sweep re-queues an intent). */
     WORKER_MAX_STALLED_COUNT: z.coerce.number().int().min(1).max(100).default(3),
+    /** Port of the workers' Prometheus endpoint (GET /metrics); 0 = off. */
+    WORKERS_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(0),
+    /** Bearer token Prometheus sends to /api/metrics and the workers' endpoint. Unset: loopback only, and off in production. */
+    METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters (e.g. openssl rand -hex 24)').optional(),
+    /** Each part of a console scrape (Postgres, Redis, queues) gives up after this long and is reported as a scrape error. */
+    METRICS_SCRAPE_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(3000),
     /** The scheduled jobs (default: ops/job-definitions.yaml of this repository). */
     JOB_DEFINITIONS_FILE: z.string().min(1).optional(),
     /** A worker process whose memory (RSS) passes this many MB closes its workers and exits with code 75, for its
@@ -266,7 +272,7 @@ export class ConfigError extends Error {
 }
 
 const SECRET_KEYS = new Set(['SESSION_SECRET', 'ALPACA_KEY_ID', 'ALPACA_SECRET_KEY', 'POLYGON_API_KEY', 'DEMO_ADMIN_PASSWORD', 'KEYS_ENCRYPTION_KEYS', 'KEYS_ENCRYPTION_KEY_ID',
-  'ALERT_WEBHOOK_URL', 'ALERT_SLACK_WEBHOOK_URL', 'ALERT_SMTP_URL']);
+  'ALERT_WEBHOOK_URL', 'ALERT_SLACK_WEBHOOK_URL', 'ALERT_SMTP_URL', 'METRICS_TOKEN']);
 
 /** Parses the environment; throws ConfigError naming the first bad variable. Empty strings count as unset. */
 export function parseConfig(env: Record<string, string | undefined>): TConfig {

@@ -68,3 +68,8 @@ export * from './use-cases/scheduler.ts';
 export * from './use-cases/scheduler-gates.ts';
 export * from './use-cases/scheduler-runs.ts';
 export * from './use-cases/scheduler-tasks.ts';
+export * from './infra/metrics.ts';
+export * from './infra/metrics-snapshot.ts';
+export * from './infra/metrics-business.ts';
+export * from './infra/metrics-http.ts';
+export * from './infra/metrics-console.ts';

@@ -1,6 +1,6 @@
 // REST client for Alpaca's Trading API v2: every call paced by the shared per-account limiter, 429/5xx/network
 // failures retried where repeating is safe, refusals turned into AlpacaError with a cause, and the keys never shown.
-import type { CredentialSource } from '@ai-trader/core';
+import { observeProviderRequest, type CredentialSource } from '@ai-trader/core';
 import { dec } from '@ai-trader/domain';
 import { z } from 'zod';
 import { fixedCredentials } from '../net/credentials.ts';
@@ -237,6 +237,7 @@ export class AlpacaRest {
       let status: number;
       let text = '', network = '';
       let res: Response | undefined;
+      const t0 = performance.now();
       try {
         res = await this.fetchImpl(url, { method, headers, body: c.body === undefined ? undefined : JSON.stringify(c.body), signal: AbortSignal.timeout(this.timeoutMs) });
         status = res.status;
@@ -245,6 +246,7 @@ export class AlpacaRest {
         status = 0; // also when the body breaks off after the status line: the answer is lost either way
         network = describeNetworkError(e, this.timeoutMs);
       }
+      observeProviderRequest('alpaca', status, t0);
       if (status >= 200 && status < 300) return this.parse(text, c.schema, shown, status);
       if (status === 404 && c.nullOn404) return null;
       if (status !== 0 && status !== 408 && status !== 429 && status < 500) {

@@ -1,7 +1,7 @@
 // REST client for Polygon (now "Massive"): aggregates as pages of TBar and news as pages of articles, paced and
 // counted per API key across processes (polygon-budget.ts), retrying 429/5xx/network failures, never showing the key.
 import type { TBar } from '@ai-trader/contracts';
-import type { CredentialSource } from '@ai-trader/core';
+import { observeProviderRequest, type CredentialSource } from '@ai-trader/core';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
@@ -200,6 +200,7 @@ export class PolygonRest {
       let text = '';
       let retryAfter: string | null = null;
       let network = '';
+      const t0 = performance.now();
       try {
         const res = await this.fetchImpl(withKey, { headers: { accept: 'application/json' }, signal: AbortSignal.timeout(this.timeoutMs) });
         status = res.status;
@@ -209,6 +210,7 @@ export class PolygonRest {
         status = 0;
         network = describeNetworkError(e, this.timeoutMs);
       }
+      observeProviderRequest('polygon', status, t0);
       if (status >= 200 && status < 300) return this.parse(text, schema, path, status);
       const body = text ? `: "${this.quote(text)}"` : '';
       if ((status === 401 || status === 403) && !reread) {

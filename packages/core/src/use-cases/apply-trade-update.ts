@@ -5,10 +5,13 @@
 import type { TOrderStatus, TTradeUpdate } from '@ai-trader/contracts';
 import { applyFill, dec, decStr, isTerminal, transition, ZERO, type Dec, type OrderEvent } from '@ai-trader/domain';
 import type { Prisma } from '@ai-trader/db';
+import { observeOrderLatency } from '../infra/metrics.ts';
 import type { Deps } from '../ports.ts';
 import { protectPosition } from './watch-exits.ts';
 
 type Tx = Prisma.TransactionClient;
+/** When the broker acknowledged the order of an update (ack → fill latency), noted in its transaction. */
+const ackedAt = new WeakMap<TTradeUpdate, Date>();
 export type ApplyOutcome = 'applied' | 'duplicate' | 'ignored';
 
 export class UnknownOrderError extends Error {
@@ -115,6 +118,7 @@ async function endOrders(tx: Tx, part: readonly TTradeUpdate[], at: Date): Promi
 /** One update inside the caller's transaction: the order locked, then its status, fill, position and cash. */
 async function applyInTx(tx: Tx, u: TTradeUpdate, at: Date): Promise<ApplyOutcome> {
   const order = await lockOrder(tx, u.clientOrderId);
+  if (order.submittedAt) ackedAt.set(u, order.submittedAt);
   switch (u.event) {
     case 'fill':
     case 'partial_fill':
@@ -166,6 +170,7 @@ function logFill(deps: Deps, u: TTradeUpdate, n: FillNote): void {
 export async function applyTradeUpdate(deps: Deps, u: TTradeUpdate): Promise<ApplyOutcome> {
   const at = deps.clock.now();
   const outcome = await deps.prisma.$transaction((tx) => applyInTx(tx, u, at));
+  if (outcome === 'applied' && (u.event === 'fill' || u.event === 'partial_fill')) observeOrderLatency('ack_to_fill', ackedAt.get(u));
   if (outcome === 'applied') {
     logApplied(deps, u);
     await deps.events.publish('order');

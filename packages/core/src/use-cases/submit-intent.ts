@@ -9,6 +9,7 @@ import { ZBrokerCause, type TBrokerCause, type TJobPayload, type TOrderSide, typ
 import { withTransaction, type PgClient } from '@ai-trader/db';
 import { dec, transition } from '@ai-trader/domain';
 import { UnrecoverableError } from 'bullmq';
+import { observeOrderLatency } from '../infra/metrics.ts';
 import type { Deps } from '../ports.ts';
 import { TRADING_STATE_LOCK } from './trading-state.ts';
 
@@ -30,6 +31,8 @@ interface IntentRow {
   hasOrder: boolean;
   state: TTradingState;
   barTs: Date | null;
+  /** When the signal was created (signal → ack latency). */
+  signalAt: Date | null;
   orderType: 'market' | 'stop' | 'trailing_stop';
   stopPrice: string | null;
   trailPct: string | null;
@@ -55,6 +58,7 @@ export function failureCause(e: unknown): TBrokerCause {
 export async function submitIntent(deps: Deps, p: TJobPayload<'execution.submit'>, opts: { isLastAttempt?: boolean } = {}): Promise<SubmitOutcome> {
   const clientOrderId = clientOrderIdFor(p.intentId);
   let brokerError: unknown = null;
+  let signalAt: Date | null = null;
   const note: { rejected?: { cause: TBrokerCause; reason: string }; blocked?: string; intent?: IntentRow } = {};
   const outcome = await withTransaction(deps.pool, async (client): Promise<SubmitOutcome> => {
     // Shared with other submitters, exclusive for a state change: a HALT waits for the submissions in flight, and the
@@ -64,6 +68,7 @@ export async function submitIntent(deps: Deps, p: TJobPayload<'execution.submit'
       `SELECT i.id, i.symbol, i.side::text AS side, i.qty::text AS qty, i."isEntry", i.status::text AS status,
               EXISTS (SELECT 1 FROM orders o WHERE o."intentId" = i.id) AS "hasOrder", t.state::text AS state,
               (SELECT s."barTs" FROM risk_decisions d JOIN signals s ON s.id = d."signalId" WHERE d.id = i."riskDecisionId") AS "barTs",
+              (SELECT s."createdAt" FROM risk_decisions d JOIN signals s ON s.id = d."signalId" WHERE d.id = i."riskDecisionId") AS "signalAt",
               (SELECT d."signalId" FROM risk_decisions d WHERE d.id = i."riskDecisionId") AS "signalId",
               i."orderType", i."stopLoss"::text AS "stopPrice", i."trailPct"::text AS "trailPct",
               CASE WHEN i.side = 'SELL' AND i."exitReason" IS DISTINCT FROM 'protective_stop' THEN ARRAY(
@@ -77,6 +82,7 @@ export async function submitIntent(deps: Deps, p: TJobPayload<'execution.submit'
     );
     const intent = rows[0];
     if (!intent) throw new UnrecoverableError(`intent ${p.intentId} does not exist (or the trading_state row is missing)`);
+    signalAt = intent.signalAt;
     note.intent = intent;
     if (intent.hasOrder || intent.status === 'SUBMITTED') return 'already-submitted';
     if (intent.status === 'BLOCKED') return 'blocked';
@@ -126,6 +132,7 @@ export async function submitIntent(deps: Deps, p: TJobPayload<'execution.submit'
     });
     return status === 'rejected' ? 'rejected' : 'submitted';
   });
+  if (outcome === 'submitted' || outcome === 'rejected') observeOrderLatency('signal_to_ack', signalAt);
   if (outcome === 'submitted' || outcome === 'rejected' || brokerError || note.blocked) await deps.events.publish('order');
   // Every line carries the ids it knows (signal → intent → order), so one grep follows the order (trading/orders.log).
   const i = note.intent;
