@@ -82,7 +82,7 @@ export async function watchExits(deps: WatchDeps, at: { symbol: string; timefram
     if (own) {
       // The broker's to execute; the next bar checks that it did.
       await deps.prisma.orderIntent.updateMany({ where: { id: own.id, triggerSeenAt: null }, data: { triggerSeenAt: barTs } });
-      deps.logger.info({ category: 'positions', symbol: bar.symbol, reason: t.reason, level: t.level, intentId: own.id }, `${t.reason.replace('_', ' ')}: ${t.message}; the broker-side ${own.orderType} executes it`);
+      deps.logger.info({ category: 'positions', symbol: bar.symbol, reason: t.reason, level: t.level, intentId: own.id }, `${exitTitle(t.reason)}: ${bar.symbol} (${t.message}); the broker-side ${own.orderType} executes it`);
       return { trigger: { ...t, signalId: null } };
     }
     if ((await cancelProtectiveStops(deps, bar.symbol, `${t.reason} crossed`)) === 'not_open') {
@@ -110,6 +110,9 @@ async function takeOver(deps: WatchDeps, bar: { symbol: string; close: string },
 }
 
 /** The exit Signal of this bar (strategy "exits", sold at market) and its risk check. */
+/** The runbook's words for an exit (`Stop triggered: SELL SPY @ 590.1 (…)`, in trading/positions.log). */
+const exitTitle = (r: ExitReason) => (r === 'take_profit' ? 'Target reached' : r === 'trailing_stop' ? 'Stop triggered (trailing)' : 'Stop triggered');
+
 async function sendExit(deps: WatchDeps, bar: { symbol: string; close: string }, barTs: Date, t: { reason: ExitReason; level: string; message: string }): Promise<string> {
   await deps.prisma.signal.createMany({
     data: [{ strategy: EXITS_STRATEGY, symbol: bar.symbol, barTs, side: 'SELL', price: bar.close, detail: { exitReason: t.reason, level: t.level, reason: t.message } }],
@@ -118,7 +121,7 @@ async function sendExit(deps: WatchDeps, bar: { symbol: string; close: string },
   const signal = await deps.prisma.signal.findUniqueOrThrow({ where: { strategy_symbol_barTs: { strategy: EXITS_STRATEGY, symbol: bar.symbol, barTs } } });
   await deps.jobs.add('risk.check', { signalId: signal.id });
   await deps.events.publish('signal');
-  deps.logger.info({ category: 'positions', symbol: bar.symbol, reason: t.reason, level: t.level, signalId: signal.id }, `${t.reason.replace('_', ' ')}: ${t.message}`);
+  deps.logger.info({ category: 'positions', symbol: bar.symbol, reason: t.reason, level: t.level, signalId: signal.id }, `${exitTitle(t.reason)}: SELL ${bar.symbol} @ ${dec(bar.close).toFixed()} (${t.message})`);
   return signal.id;
 }
 
