@@ -63,7 +63,7 @@ export const ZConfig = z
     /** stdout: `json`, or `pretty` (the runbook's line form, New York time); unset → pretty in development, else json. */
     LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
     /** The runbook's category files (ai_trader.log, trading/…, backfill/…, scanner/…, errors/…) go under this directory;
-     *  unset → ./logs (none when NODE_ENV=test), empty or `off` → no files. */
+     *  unset → logs/ at the workspace root (none when NODE_ENV=test), empty or `off` → no files. */
     LOG_DIR: z.string().optional(),
     /** The files' lines: `json` (one record a line) or `pretty` (the runbook's line form). */
     LOG_FILE_FORMAT: z.enum(['json', 'pretty']).default('json'),

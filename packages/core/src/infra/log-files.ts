@@ -2,6 +2,7 @@
 // which). Several processes append to the same files: each file is opened O_APPEND and written in whole lines
 // (sonic-boom, asynchronous), so lines never interleave mid-line and the event loop never waits for the disk.
 // Rotation is outside (ops/logrotate.conf, copytruncate): an O_APPEND writer carries on at the truncated end.
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { pino } from 'pino';
 import { fileCategory, fileRecord, filesFor, parseLine, prettyLine, type TLogFile } from './log-format.ts';
@@ -128,9 +129,20 @@ export class PrettyStream {
   }
 }
 
-/** LOG_DIR as configured: unset → `logs/` under the working directory, except in tests; empty or `off` → no files. */
-export function resolveLogDir(config: { LOG_DIR?: string | undefined; NODE_ENV: string }): string | null {
+/**
+ * LOG_DIR as configured: unset → `logs/` at the workspace root (the processes run in their package directories, and
+ * every one must write the same files), except in tests; empty or `off` → no files.
+ */
+export function resolveLogDir(config: { LOG_DIR?: string | undefined; NODE_ENV: string }, cwd = process.cwd()): string | null {
   const d = config.LOG_DIR?.trim();
-  if (d === undefined) return config.NODE_ENV === 'test' ? null : path.resolve('logs');
-  return d === '' || d === 'off' ? null : path.resolve(d);
+  if (d === undefined) return config.NODE_ENV === 'test' ? null : path.join(workspaceRoot(cwd), 'logs');
+  return d === '' || d === 'off' ? null : path.resolve(cwd, d);
+}
+
+/** The nearest directory at or above `from` holding pnpm-workspace.yaml, else `from`. */
+function workspaceRoot(from: string): string {
+  for (let dir = path.resolve(from); ; dir = path.dirname(dir)) {
+    if (existsSync(path.join(dir, 'pnpm-workspace.yaml'))) return dir;
+    if (path.dirname(dir) === dir) return path.resolve(from);
+  }
 }

@@ -54,3 +54,18 @@ describe('log files', () => {
     expect(prettyLine({ level: 50, time: at, msg: 'a\nb', err: { message: 'boom' } })).toBe('ERROR [2024-01-02 09:30:15] a\\nb err="boom"');
   });
 });
+
+describe('LOG_DIR', () => {
+  it('defaults to logs/ at the workspace root from any package directory, none in tests; off or empty: none', async () => {
+    const path = await import('node:path');
+    const { resolveLogDir } = await import('./log-files.ts');
+    const root = path.resolve(import.meta.dirname, '../../../..');
+    for (const cwd of [root, path.join(root, 'workers'), path.join(root, 'apps/console')])
+      expect(resolveLogDir({ NODE_ENV: 'production' }, cwd)).toBe(path.join(root, 'logs'));
+    expect(resolveLogDir({ NODE_ENV: 'test' }, root)).toBeNull();
+    expect(resolveLogDir({ NODE_ENV: 'production', LOG_DIR: 'off' }, root)).toBeNull();
+    expect(resolveLogDir({ NODE_ENV: 'development', LOG_DIR: '' }, root)).toBeNull();
+    expect(resolveLogDir({ NODE_ENV: 'test', LOG_DIR: '/var/log/ai-trader' }, root)).toBe('/var/log/ai-trader');
+    expect(resolveLogDir({ NODE_ENV: 'production', LOG_DIR: 'var/logs' }, path.join(root, 'workers'))).toBe(path.join(root, 'workers/var/logs'));
+  });
+});
