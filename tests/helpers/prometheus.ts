@@ -37,3 +37,28 @@ export function total(samples: Sample[], name: string, match: Record<string, str
 export function families(text: string): Set<string> {
   return new Set([...text.matchAll(/^# TYPE (\S+) (\S+)$/gm)].map((m) => m[1]!));
 }
+
+const PROMQL_WORDS = new Set(['and', 'or', 'unless', 'bool', 'offset', 'by', 'without', 'on', 'ignoring', 'group_left', 'group_right', 'inf', 'nan']);
+
+/** Metric names a PromQL expression reads (functions, keywords, label matchers, grouping labels and ranges removed). */
+export function promqlMetricNames(expr: string): string[] {
+  const bare = expr
+    .replace(/"(?:[^"\\]|\\.)*"/g, '""') // strings
+    .replace(/\{[^}]*\}/g, '') // label matchers
+    .replace(/\[[^\]]*\]/g, '') // ranges
+    .replace(/\b(by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)/g, '') // grouping labels
+    .replace(/\$\{?\w+\}?/g, ''); // Grafana variables ($__rate_interval)
+  const names = new Set<string>();
+  for (const m of bare.matchAll(/([a-zA-Z_:][a-zA-Z0-9_:]*)\s*(\()?/g)) if (!m[2] && !PROMQL_WORDS.has(m[1]!.toLowerCase())) names.add(m[1]!);
+  return [...names];
+}
+
+/** Every series name a scrape offers: families (# TYPE), a histogram's _bucket/_sum/_count, and the samples. */
+export function offeredNames(text: string): Set<string> {
+  const out = new Set(parseMetrics(text).map((s) => s.name));
+  for (const m of text.matchAll(/^# TYPE (\S+) (\S+)$/gm)) {
+    out.add(m[1]!);
+    if (m[2] === 'histogram') for (const suffix of ['_bucket', '_sum', '_count']) out.add(m[1]! + suffix);
+  }
+  return out;
+}
