@@ -137,6 +137,23 @@ describe('log files', () => {
     for (const who of ['a', 'b']) expect(rs.filter((r) => String(r.msg).startsWith(`${who} `)).map((r) => r.i)).toEqual([...Array(500).keys()]);
   });
 
+  it('does not throw or crash when its directory cannot be written: it drops, counts and says so once', async () => {
+    const blocker = path.join(tempDir(), 'a-file');
+    writeFileSync(blocker, 'not a directory');
+    const warnings: string[] = [];
+    for (const sync of [false, true]) {
+      const files = new LogFiles({ dir: path.join(blocker, 'logs'), sync, warn: (m) => warnings.push(m) });
+      const log = createLogger({ name: 'workers', level: 'silent', files });
+      log.info({ category: 'orders' }, 'nowhere to go');
+      await new Promise((r) => setTimeout(r, 100)); // the asynchronous open fails a moment later
+      log.info({ category: 'orders' }, 'still nowhere');
+      expect(files.dropped).toBeGreaterThanOrEqual(2);
+      await files.close();
+    }
+    expect(warnings.length).toBe(2); // once a minute per writer
+    expect(warnings[0]).toMatch(/^log files: .*\.log: .*(ENOTDIR|EEXIST)/);
+  });
+
   it('is rotated by ops/logrotate.conf (daily, 30 kept, compressed) while the process keeps writing', async () => {
     const dir = tempDir();
     const conf = path.join(tempDir(), 'logrotate.conf');

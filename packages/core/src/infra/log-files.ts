@@ -43,6 +43,9 @@ export class LogFiles {
   lastLevel = 0;
   readonly dir: string;
   private readonly files = new Map<TLogFile, Boom>();
+  /** A file that failed (cannot be created, disk full) is left alone until then, its lines dropped and counted. */
+  private readonly failedUntil = new Map<TLogFile, number>();
+  dropped = 0;
   private readonly format: 'json' | 'pretty';
   private readonly sync: boolean;
   private readonly warnOut: (m: string) => void;
@@ -95,13 +98,38 @@ export class LogFiles {
   private out(file: TLogFile, line: string): void {
     let b = this.files.get(file);
     if (!b) {
-      b = pino.destination({ dest: path.join(this.dir, file), append: true, mkdir: true, sync: this.sync });
-      // Without a listener an unwritable file (permissions, disk full) would crash the process.
-      b.on('error', (e: Error) => this.complain(`log files: ${file}: ${e.message}`));
-      this.files.set(file, b);
-      OPEN.add(b);
+      if ((this.failedUntil.get(file) ?? 0) > Date.now()) {
+        this.dropped++;
+        return;
+      }
+      try {
+        b = pino.destination({ dest: path.join(this.dir, file), append: true, mkdir: true, sync: this.sync });
+      } catch (e) {
+        return this.fail(file, null, e as Error); // sync: the open itself threw
+      }
+      // Without a listener an unwritable file (permissions, disk full) would crash the process; and a file that never
+      // opens would buffer every line in memory: it is dropped and tried again a minute later.
+      const boom = b;
+      boom.on('error', (e: Error) => this.fail(file, boom, e));
+      this.files.set(file, boom);
+      OPEN.add(boom);
     }
     b.write(line);
+  }
+
+  private fail(file: TLogFile, b: Boom | null, e: Error): void {
+    this.dropped++;
+    this.failedUntil.set(file, Date.now() + 60_000);
+    if (b && this.files.get(file) === b) {
+      this.files.delete(file);
+      OPEN.delete(b);
+      try {
+        b.destroy();
+      } catch {
+        /* already gone */
+      }
+    }
+    this.complain(`log files: ${file}: ${e.message} (lines for it dropped for a minute; ${this.dropped} dropped so far)`);
   }
 
   /** At most once a minute, straight to stderr (logging it would come back here). */
