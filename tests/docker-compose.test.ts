@@ -17,9 +17,11 @@ interface Service {
   depends_on?: Record<string, { condition?: string }> | string[];
   volumes?: (string | { type?: string; source?: string; target?: string; read_only?: boolean })[];
   ports?: (string | number | { target?: number })[];
+  profiles?: string[];
+  secrets?: (string | { source: string; target?: string })[];
 }
 // `merge: true` resolves the `<<: *app` keys the way Compose does.
-const compose = parse(text, { merge: true }) as { services: Record<string, Service>; volumes?: Record<string, unknown> };
+const compose = parse(text, { merge: true }) as { services: Record<string, Service>; volumes?: Record<string, unknown>; secrets?: Record<string, { environment?: string; file?: string }> };
 const services = compose.services;
 const APP_SERVICES = ['migrate', 'console', 'workers'];
 
@@ -50,8 +52,11 @@ function mounts(name: string) {
 }
 
 describe('docker-compose.yml', () => {
-  it('has postgres, redis, the one-shot migrate, the console and the workers', () => {
-    expect(Object.keys(services).sort()).toEqual(['console', 'migrate', 'postgres', 'redis', 'workers']);
+  it('has postgres, redis, the one-shot migrate, the console and the workers; prometheus and grafana only with the monitoring profile', () => {
+    const byDefault = Object.entries(services).filter(([, s]) => !s.profiles?.length).map(([n]) => n);
+    expect(byDefault.sort()).toEqual(['console', 'migrate', 'postgres', 'redis', 'workers']);
+    const monitoring = Object.entries(services).filter(([, s]) => s.profiles?.includes('monitoring')).map(([n]) => n);
+    expect(monitoring.sort()).toEqual(['grafana', 'prometheus']);
     expect(service('postgres').image).toBe('postgres:15');
     expect(service('redis').image).toBe('redis:7');
   });
@@ -111,7 +116,9 @@ describe('docker-compose.yml', () => {
     const required = /^\$\{[A-Z_]+:\?[^}]+\}$/;
     for (const [name, s] of Object.entries(services)) {
       for (const [key, value] of Object.entries(s.environment ?? {})) {
-        if (secretKey.test(key)) expect(String(value), `${name}.${key}`).toMatch(required);
+        // Grafana's <VAR>__FILE names the file a secret is read from: a path to a Compose secret, not the secret.
+        if (key.endsWith('__FILE')) expect(String(value), `${name}.${key}`).toMatch(/^\/run\/secrets\/[a-z_]+$/);
+        else if (secretKey.test(key)) expect(String(value), `${name}.${key}`).toMatch(required);
         // A password inside a URL must be a reference as well.
         const password = /^[a-z]+:\/\/[^:/@]*:([^@]*)@/.exec(String(value))?.[1];
         if (password !== undefined) expect(password, `${name}.${key}`).toMatch(required);
@@ -119,5 +126,43 @@ describe('docker-compose.yml', () => {
     }
     for (const name of APP_SERVICES) expect(service(name).environment?.SESSION_SECRET, name).toMatch(/^\$\{SESSION_SECRET:\?/);
     for (const name of APP_SERVICES) expect(service(name).environment?.KEYS_ENCRYPTION_KEYS, name).toBe('${KEYS_ENCRYPTION_KEYS:-}');
+    // The monitoring profile's secrets come from the environment too.
+    for (const [name, sec] of Object.entries(compose.secrets ?? {})) expect(sec, name).toEqual({ environment: expect.stringMatching(/^[A-Z_]+$/) });
+  });
+
+  it('monitoring: Prometheus reads ops/prometheus.yml and ops/alerts.yml with the token where credentials_file points, and scrapes the services', () => {
+    const prom = mounts('prometheus');
+    expect(prom).toContainEqual({ source: './ops/prometheus.yml', target: '/etc/prometheus/prometheus.yml', readOnly: true });
+    expect(prom).toContainEqual({ source: './ops/alerts.yml', target: '/etc/prometheus/alerts.yml', readOnly: true });
+    expect(Object.keys(compose.volumes ?? {})).toContain(prom.find((m) => m.target === '/prometheus')?.source ?? 'no volume at /prometheus');
+    const cfg = parse(fs.readFileSync(path.join(root, 'ops/prometheus.yml'), 'utf8')) as {
+      rule_files: string[]; scrape_configs: { job_name: string; authorization?: { credentials_file?: string }; static_configs: { targets: string[] }[] }[];
+    };
+    expect(cfg.rule_files).toEqual(['alerts.yml']);
+    const secret = service('prometheus').secrets?.find((x) => typeof x !== 'string' && x.source === 'metrics_token');
+    expect(compose.secrets?.metrics_token).toEqual({ environment: 'METRICS_TOKEN' });
+    for (const job of ['console', 'workers']) {
+      const sc = cfg.scrape_configs.find((x) => x.job_name === job)!;
+      // credentials_file is relative to the config file's directory.
+      expect(typeof secret === 'object' && secret.target, job).toBe(`/etc/prometheus/${sc.authorization?.credentials_file}`);
+    }
+    const target = (job: string) => cfg.scrape_configs.find((x) => x.job_name === job)!.static_configs[0]!.targets[0]!;
+    expect(target('console')).toBe('console:3000');
+    expect(target('workers')).toBe(`workers:${service('workers').environment?.WORKERS_METRICS_PORT}`);
+    for (const name of ['console', 'workers']) expect(service(name).environment?.METRICS_TOKEN, name).toMatch(/^\$\{METRICS_TOKEN:\?/);
+  });
+
+  it('monitoring: Grafana is provisioned from ops/grafana with the Prometheus datasource and the dashboards folder', () => {
+    const g = mounts('grafana');
+    expect(g).toContainEqual({ source: './ops/grafana/provisioning', target: '/etc/grafana/provisioning', readOnly: true });
+    const dashboards = g.find((m) => m.source === './ops/grafana/dashboards');
+    const provider = parse(fs.readFileSync(path.join(root, 'ops/grafana/provisioning/dashboards/ai-trader.yml'), 'utf8')) as { providers: { options: { path: string } }[] };
+    expect(dashboards?.target).toBe(provider.providers[0]!.options.path);
+    const ds = parse(fs.readFileSync(path.join(root, 'ops/grafana/provisioning/datasources/prometheus.yml'), 'utf8')) as { datasources: { type: string; url: string; uid: string }[] };
+    expect(ds.datasources[0]).toMatchObject({ type: 'prometheus', url: 'http://prometheus:9090', uid: 'prometheus' });
+    expect(dependsOn('grafana')).toEqual({ prometheus: 'service_healthy' });
+    const dash = JSON.parse(fs.readFileSync(path.join(root, 'ops/grafana/dashboards/ai-trader.json'), 'utf8')) as { uid: string; panels: { datasource?: { uid: string }; targets?: unknown[] }[] };
+    expect(dash.uid).toBe('ai-trader');
+    for (const p of dash.panels.filter((x) => x.targets)) expect(p.datasource?.uid).toBe('prometheus');
   });
 });

@@ -1,18 +1,32 @@
 // GET /api/metrics and the workers' endpoint, scraped for real while orders flow through the real pipeline: the text
 // parses (promtool check metrics), the business counters and the per-process histograms move with the orders, and a
 // failing part of a scrape is a scrape-error gauge, not a 500.
+import fs from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { createTestRuntime, maCrossStrategy, type TestRuntime } from '@ai-trader/adapters/testing';
 import { consoleMetricsResponse, haltTrading, processMetrics, seedStrategies } from '@ai-trader/core';
 import { createPgPool } from '@ai-trader/db';
 import { Redis } from 'ioredis';
 import { startPipeline } from '../workers/src/pipeline.ts';
 import { startWorkersMetrics } from '../workers/src/metrics-server.ts';
-import { parseMetrics, promtool, total } from './helpers/prometheus.ts';
+import { offeredNames, parseMetrics, promqlMetricNames, promtool, total } from './helpers/prometheus.ts';
 
 const SLICE = { FEED: 'replay', REPLAY_SYMBOLS: 'SPY,QQQ', REPLAY_START: '2025-06-04', REPLAY_END: '2025-06-05', REPLAY_PACING: 'lockstep' };
 const ROLES = ['feed', 'ingest', 'scoring', 'risk', 'execution', 'broker', 'portfolio'] as const;
 const admin = { id: 'u-metrics', email: 'ops@example.com', role: 'admin' as const };
+const ops = path.resolve(import.meta.dirname, '../ops');
+
+/** Every PromQL expression of the alert rules and the Grafana dashboard, with where it comes from. */
+function opsExpressions(): { where: string; expr: string }[] {
+  const alerts = parse(fs.readFileSync(path.join(ops, 'alerts.yml'), 'utf8')) as { groups: { rules: { alert: string; expr: string }[] }[] };
+  const dash = JSON.parse(fs.readFileSync(path.join(ops, 'grafana/dashboards/ai-trader.json'), 'utf8')) as { panels: { title: string; targets?: { expr: string }[] }[] };
+  return [
+    ...alerts.groups.flatMap((g) => g.rules.map((r) => ({ where: `alert ${r.alert}`, expr: r.expr }))),
+    ...dash.panels.flatMap((p) => (p.targets ?? []).map((t) => ({ where: `panel "${p.title}"`, expr: t.expr }))),
+  ];
+}
 
 async function scrapeConsole(deps: TestRuntime['deps'], headers: Record<string, string> = {}) {
   const res = await consoleMetricsResponse(new Request('http://127.0.0.1:3000/api/metrics', { headers }), deps);
@@ -94,6 +108,13 @@ describe('metrics while orders flow', () => {
       expect(w.some((s) => s.name === 'nodejs_eventloop_lag_seconds')).toBe(true);
       expect(w.some((s) => s.name === 'process_resident_memory_bytes')).toBe(true);
       expect((await fetch(`http://127.0.0.1:${server!.port}/other`)).status).toBe(404);
+
+      // Every metric the alerts and the dashboard read is offered by one of the two scrapes (`up` is Prometheus's own).
+      const offered = new Set([...offeredNames(after.text), ...offeredNames(wtext), 'up']);
+      const exprs = opsExpressions();
+      expect(exprs.length).toBeGreaterThan(30);
+      const missing = exprs.flatMap(({ where, expr }) => promqlMetricNames(expr).filter((n) => !offered.has(n)).map((n) => `${where}: ${n}`));
+      expect(missing).toEqual([]);
     } finally {
       await server?.close();
     }
