@@ -65,6 +65,10 @@ export function createNamedPool(config: pg.PoolConfig, opts: PoolOptions = {}): 
   const acquireTimeoutMs = opts.acquireTimeoutMs ?? 10_000;
   const pool = new pg.Pool({ application_name: `ai-trader:${name}`, ...config, max, connectionTimeoutMillis: acquireTimeoutMs });
   pool.on('error', () => undefined); // an idle client's error surfaces on its next use
+  // pg-pool listens for errors only on idle clients: a checked-out client whose server goes away (a Postgres restart
+  // mid-transaction) emits an 'error' nobody handles, which ends the process. Its queries are rejected with the error
+  // anyway, and the pool discards it on release (no longer queryable), so a listener here is all that is needed.
+  pool.on('connect', (client) => client.on('error', () => undefined));
   const t: Tracked = { pool, name, max, acquireTimeoutMs, exhaustedTotal: 0 };
   tracked.add(t);
   const explain = (err: Error, wasFull: boolean): Error => {
