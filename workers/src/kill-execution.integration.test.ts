@@ -1,6 +1,7 @@
 // The execution worker is SIGKILLed again and again while orders are in flight at the broker (the local
 // Alpaca-compatible server, which holds each order's answer back for a while): after the restarts every approved
 // intent is one order at Alpaca and one orders row; the repeats were answered 422 and resolved by lookup.
+// Short in `npm test` (60 intents, 5 kills); CHAOS_FULL=1 (`npm run chaos`) is the issue's 500 intents and 20 kills.
 import { randomBytes } from 'node:crypto';
 import type { ChildProcess } from 'node:child_process';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -12,8 +13,9 @@ import { killAll, startWorkersProcess, until, type WorkersProcess } from '../../
 const KEY = `PK${randomBytes(8).toString('hex').toUpperCase()}`;
 const SECRET = `sk-${randomBytes(16).toString('hex')}`;
 const SYMBOLS = ['SPY', 'QQQ', 'IWM', 'DIA', 'MSFT', 'AAPL'];
-const N = 60; // intents
-const KILLS = 5;
+const FULL = process.env.CHAOS_FULL === '1';
+const N = FULL ? 500 : 60; // intents
+const KILLS = FULL ? 20 : 5;
 const BAR_TS = '2025-06-04T14:00:00Z'; // 10:00 New York: the session is open at the signals' bar time
 
 describe('execution worker killed mid-submission', () => {
@@ -28,6 +30,8 @@ describe('execution worker killed mid-submission', () => {
     // would spend Alpaca's shared 200-a-minute budget that the execution workers need.
     rt = await createTestRuntime('killexec', {
       ORDER_NOTIONAL: '1000', RISK_MAX_OPEN_ORDERS: '1000', RISK_MAX_ORDERS_PER_MINUTE: '1000', SIM_STARTING_CASH: '10000000',
+      // The full run's 500 intents: up to ~84 000 per symbol and 500 000 in all, past the default exposure limits.
+      RISK_MAX_POSITION_NOTIONAL: '1000000', RISK_MAX_GROSS_EXPOSURE: '5000000', RISK_MAX_NET_EXPOSURE: '5000000',
     });
   });
   afterEach(async () => {
@@ -84,9 +88,11 @@ describe('execution worker killed mid-submission', () => {
 
     // The last worker finishes: fresh jobs at once, the killed ones once their lock has lapsed and a stalled check runs.
     const last = startWorkersProcess(env, running);
-    await until('every intent to be submitted', async () => (await p.orderIntent.count({ where: { status: 'SUBMITTED' } })) === N, 100_000).catch((e: Error) => {
+    const finishing = Date.now();
+    await until('every intent to be submitted', async () => (await p.orderIntent.count({ where: { status: 'SUBMITTED' } })) === N, FULL ? 400_000 : 100_000).catch((e: Error) => {
       throw new Error(`${e.message} (plan ${plan.join(',')}; ${N} intents)\n${last.output().slice(-4000)}`);
     });
+    console.log(`[chaos] kill-execution: ${N} intents, ${KILLS} SIGKILLs (after ${plan.join(',')} orders), ${killedInFlight.length} orders in flight at a kill; the last worker finished in ${Date.now() - finishing} ms`);
     await until('the held-back answers to be sent', async () => inFlight().length === 0, 5000);
     last.child.kill('SIGTERM');
     const stopped = await last.exited;
@@ -121,5 +127,5 @@ describe('execution worker killed mid-submission', () => {
     const lookups = fake.requests.filter((r: FakeAlpacaRequest) => r.method === 'GET' && r.path.startsWith('/v2/orders:by_client_order_id') && r.status === 200);
     for (const cid of repeated) expect(lookups.some((r) => new URL(r.path, fake.restUrl).searchParams.get('client_order_id') === cid), `no lookup after the 422 of ${cid}`).toBe(true);
     expect(logs.join('') + stopped.out).toContain('Alpaca already has this order');
-  });
+  }, FULL ? 900_000 : 120_000);
 });
