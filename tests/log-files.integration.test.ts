@@ -2,12 +2,13 @@
 // writes the category files under a temporary LOG_DIR, one id follows an order from its signal to its fill, the
 // Logs page still finds the same lines by category, the line form works with the runbook's awk recipe, secrets
 // never reach a file, two writers never interleave mid-line, and ops/logrotate.conf rotates while writing goes on.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRuntime } from '@ai-trader/adapters';
 import { createTestRuntime, maCrossStrategy, type TestRuntime } from '@ai-trader/adapters/testing';
 import { createLogger, LogFiles, LogStore, searchLogs, seedStrategies } from '@ai-trader/core';
 import { startPipeline } from '@ai-trader/workers';
@@ -104,6 +105,21 @@ describe('log files from a real pipeline run', () => {
 });
 
 describe('log files', () => {
+  it('are wired by createRuntime from LOG_DIR, closed with it', async () => {
+    const base = await createTestRuntime('logwiring');
+    try {
+      const dir = tempDir();
+      const rt = createRuntime({ ...base.config, LOG_DIR: dir, LOG_STORE: false, LOG_LEVEL: 'silent', LOG_FILE_LEVEL: 'info' }, { name: 'console' });
+      rt.deps.logger.debug({ category: 'risk' }, 'below LOG_FILE_LEVEL');
+      rt.deps.logger.warn({ category: 'risk', err: new Error('loss limit') }, 'breaker tripped');
+      await rt.close();
+      expect(records(dir, 'trading/risk.log')).toEqual([expect.objectContaining({ level: 'warn', category: 'risk', name: 'console', msg: 'breaker tripped' })]);
+      expect(records(dir, 'errors/exceptions.log')[0]).toMatchObject({ msg: 'breaker tripped', err: { message: 'loss limit' } });
+    } finally {
+      await base.cleanup();
+    }
+  });
+
   it('prints the runbook line form (stdout and LOG_FILE_FORMAT=pretty), which its awk recipe reads', async () => {
     const dir = tempDir();
     const files = new LogFiles({ dir, format: 'pretty' });
@@ -121,7 +137,27 @@ describe('log files', () => {
     expect(read(dir, 'errors/exceptions.log')).toMatch(/^ERROR \[.*\] Order not sent: SELL 5 MSFT: broker down err="broker down"\n$/);
   });
 
-  it('keeps lines whole when two writers append to the same files at once', async () => {
+  it('keeps lines whole when two processes append to the same files at once', async () => {
+    const dir = tempDir();
+    const writer = (who: string) =>
+      new Promise<number | null>((resolve) => {
+        const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'tests/helpers/log-writer.ts'), dir, who, '3000'], { cwd: root, stdio: 'inherit' });
+        child.on('exit', (code) => resolve(code));
+      });
+    const done = Promise.all([writer('p1'), writer('p2')]);
+    const deadline = Date.now() + 60_000;
+    while (!(existsSync(path.join(dir, 'ready-p1')) && existsSync(path.join(dir, 'ready-p2'))) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    writeFileSync(path.join(dir, 'go'), '');
+    expect(await done).toEqual([0, 0]);
+    const rs = records(dir, 'trading/orders.log'); // JSON.parse throws on a torn line
+    expect(rs).toHaveLength(6000);
+    for (const who of ['p1', 'p2']) expect(rs.filter((r) => r.name === who).map((r) => r.i)).toEqual([...Array(3000).keys()]);
+    // They did write at the same time: the file switches between them more than once.
+    const switches = rs.filter((r, k) => k > 0 && r.name !== rs[k - 1]!.name).length;
+    expect(switches).toBeGreaterThan(1);
+  });
+
+  it('keeps lines whole when two writers in one process append to the same files at once', async () => {
     const dir = tempDir();
     const a = new LogFiles({ dir }), b = new LogFiles({ dir });
     const la = createLogger({ name: 'workers', level: 'silent', files: a });
