@@ -63,7 +63,8 @@ async function applyExecution(tx: Tx, u: TTradeUpdate, order: Awaited<ReturnType
   fillNotes.set(u, {
     symbol: order.symbol, side: order.side, intentId: order.intentId, signalId: sig?.signalId ?? null, qtyBefore: before, qtyAfter: eff.position.qty,
     realized: eff.position.realizedPnl.minus(pos.realizedPnl.toString()), avgCost: eff.position.avgCost,
-  });  return 'applied';
+  });
+  return 'applied';
 }
 
 /**
