@@ -28,6 +28,8 @@ export async function createTestRuntime(name: string, env: Record<string, string
     REDIS_PREFIX: prefix,
     REPLAY_DATA_DIR: SHARED_DATA_DIR,
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    // No log files from tests (a test's createRuntime(config) would write to the repo's logs/); a test may set LOG_DIR.
+    LOG_DIR: 'off',
     ...env,
   });
   const db = await createTestDatabase(name);
