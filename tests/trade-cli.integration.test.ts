@@ -39,7 +39,7 @@ describe('ai-trader trade --mode live-sim', () => {
     expect(out).toMatch(/^ {2}broker {9}sim \(books in Postgres\)$/m);
     expect(out).toMatch(/^ {2}feed {11}replay of SPY at 100000× \(lockstep pacing, regular session, from 2025-06-04\) from /m);
     const pid = /workers running: pid (\d+), roles (.+);/.exec(out);
-    expect(pid?.[2]).toBe('backfill, broker, execution, feed, ingest, portfolio, risk, scoring');
+    expect(pid?.[2]).toBe('backfill, broker, execution, feed, ingest, portfolio, risk, scheduler, scoring');
     expect((await heartbeats()).some((k) => k.includes(`-${pid![1]}-`))).toBe(true);
     // The replay's bars reach Postgres through the pipeline the command started.
     await until('replayed bars to be stored', async () => Number((await rt.deps.pool.query<{ n: string }>('SELECT count(*)::text AS n FROM market_data_5m')).rows[0]!.n) > 10, 60_000);

@@ -1,12 +1,12 @@
 // The memory ceiling of a worker process: its RSS sampled every WORKER_MEMORY_CHECK_MS; past the ceiling the process
 // closes its workers (active jobs finish) and exits with MEMORY_CEILING_EXIT_CODE, which its supervisor
 // (`npm start`, `ai-trader trade`, `ai-trader scheduler start`) answers by starting it again.
-import type { TJobDefinitions, TJobName } from '@ai-trader/contracts';
+import { MEMORY_CEILING_EXIT_CODE, type TJobDefinitions, type TJobName } from '@ai-trader/contracts';
 import type { Deps } from '@ai-trader/core';
 
 type Logger = Deps['logger'];
 
-export const MEMORY_CEILING_EXIT_CODE = 75;
+export { MEMORY_CEILING_EXIT_CODE };
 
 /** The lowest of WORKER_MEMORY_LIMIT_MB and the memory_mb of the scheduled jobs whose queues this process works. */
 export function memoryCeilingMb(limitMb: number | undefined, definitions: TJobDefinitions | undefined, queues: Iterable<TJobName>): number | null {

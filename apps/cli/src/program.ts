@@ -20,6 +20,7 @@ import { registerEmergency } from './commands/emergency.ts';
 import { registerOrders } from './commands/orders.ts';
 import { registerTrade } from './commands/trade.ts';
 import { registerRecover } from './commands/recover.ts';
+import { registerScheduler } from './commands/scheduler.ts';
 import type { CliContext } from './context.ts';
 import { applyRunbookHelp } from './runbook-help.ts';
 
@@ -49,5 +50,6 @@ export function buildProgram(ctx: () => CliContext): Command {
   registerEmergency(program, ctx);
   registerOrders(program, ctx);
   registerRecover(program, ctx);
+  registerScheduler(program, ctx);
   return applyRunbookHelp(program);
 }

@@ -168,3 +168,6 @@ export interface TScheduledJobView {
   lastSucceededAt: string | null;
   failures24h: number;
 }
+
+/** A worker process past its memory ceiling exits with this code; its supervisor starts it again (and only then). */
+export const MEMORY_CEILING_EXIT_CODE = 75;

@@ -1,18 +1,16 @@
 // `ai-trader trade --mode paper|live-sim`: the workers in the foreground, as `npm start` runs them, with the broker
 // and feed the mode implies. paper: Alpaca's paper account (stored or environment keys, tried first) and live bars;
 // live-sim: the simulated broker and the replayed bars. SIGINT/SIGTERM stop them cleanly (active jobs finish).
-import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import type { ChildProcess } from 'node:child_process';
 import type { TConfig } from '@ai-trader/contracts';
 import { checkApis, getTradingState, keys, type Deps } from '@ai-trader/core';
 import { Option, type Command } from 'commander';
 import { paint } from '../colour.ts';
 import { CliError, createContext } from '../context.ts';
+import { SupervisedWorkers } from '../worker-process.ts';
 
 type Mode = 'paper' | 'live-sim';
 
-const WORKERS_MAIN = fileURLToPath(new URL('../../../../workers/src/main.ts', import.meta.url));
-const WORKERS_DIR = fileURLToPath(new URL('../../../../workers/', import.meta.url));
 /** Alpaca's live (real money) REST host: paper mode never trades there. */
 const ALPACA_LIVE_HOST = 'api.alpaca.markets';
 const START_TIMEOUT_MS = 90_000;
@@ -61,10 +59,6 @@ async function heartbeatRoles(deps: Pick<Deps, 'redis' | 'config'>, pid?: number
   return { roles: [...new Set(mine.map((p) => p.role))].sort(), processes: new Set(mine.map((p) => p.process)).size };
 }
 
-function startWorkers(env: NodeJS.ProcessEnv): ChildProcess {
-  return spawn(process.execPath, ['--import', import.meta.resolve('tsx'), WORKERS_MAIN], { cwd: WORKERS_DIR, env, stdio: 'inherit' });
-}
-
 export function registerTrade(program: Command) {
   program
     .command('trade')
@@ -102,11 +96,12 @@ export function registerTrade(program: Command) {
         console.log(`  roles          ${config.WORKER_ROLES.join(', ')}`);
         if (others.processes) console.log(paint.yellow(`note: ${others.processes} worker process(es) already running (roles ${others.roles.join(', ')}); a second feed delivers the same bars again (ingest ignores duplicates)`));
 
-        child = startWorkers(env);
-        const exited = new Promise<number>((resolve) => child.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0))));
+        const workers = new SupervisedWorkers(env);
+        child = workers.child;
+        const exited = workers.exited();
         const stop = (signal: NodeJS.Signals) => {
           console.log(`${signal}: stopping the workers (active jobs finish first)…`);
-          child.kill(signal);
+          workers.stop(signal);
         };
         process.on('SIGINT', stop).on('SIGTERM', stop);
         // Started = the new process's heartbeat is in Redis (its workers and feed are up).
@@ -123,7 +118,8 @@ export function registerTrade(program: Command) {
         }
         console.log(paint.green(`✓ workers running: pid ${child.pid}, roles ${started.roles.join(', ')}; Ctrl-C or SIGTERM stops them cleanly`));
         await close(); // the workers hold their own connections; this process only waits now
-        const code = await exited;
+        // Past its memory ceiling the process exits 75 and is started again; any other exit ends the command.
+        const code = await workers.untilStopped((line) => console.log(paint.yellow(line)));
         process.off('SIGINT', stop).off('SIGTERM', stop);
         if (code !== 0) throw new CliError(`the workers stopped with exit code ${code}`);
         console.log(paint.green('✓ workers stopped cleanly'));
