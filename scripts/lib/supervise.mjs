@@ -1,10 +1,16 @@
 // Runs the console and the workers side by side for `npm start`: prefixed output, a readiness wait on
-// /api/health, SIGTERM to both on Ctrl-C, and both stopped when either exits on its own.
+// /api/health, SIGTERM to both on Ctrl-C, and both stopped when either exits on its own — except the workers'
+// memory-ceiling exit (75), after which that service alone is started again.
 import { spawn } from 'node:child_process';
 import readline from 'node:readline';
 import { dim } from './steps.mjs';
 
 const HEALTH_TIMEOUT_MS = 180_000;
+/** A worker process past its memory ceiling closes cleanly and exits with this (MEMORY_CEILING_EXIT_CODE in contracts). */
+export const MEMORY_CEILING_EXIT_CODE = 75;
+/** More restarts than this within RESTART_WINDOW_MS means the ceiling is too low for the work: stop instead. */
+const MAX_RESTARTS = 5;
+const RESTART_WINDOW_MS = 10 * 60_000;
 const STOP_GRACE_MS = 35_000; // the workers allow themselves 30 s to finish in-flight jobs
 // pnpm reports a script stopped by our SIGTERM as a failure ("<dir>:", ERR_PNPM_…, "Command failed with
 // signal"); after a requested stop that is expected, and these lines would only alarm.
@@ -95,12 +101,27 @@ export function supervise({ services, port, onReady }) {
     const onSignal = (signal) => void stopAll(0, `${signal}: stopping the console and the workers (SIGTERM)…`);
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
-    for (const r of running) {
+    const restarts = services.map(() => []);
+    const watch = (i) => {
+      const r = running[i];
       void r.exited.then(({ code, signal, error }) => {
+        if (stopping) return;
+        if (code === MEMORY_CEILING_EXIT_CODE) {
+          const now = Date.now();
+          restarts[i] = [...restarts[i].filter((t) => now - t < RESTART_WINDOW_MS), now];
+          if (restarts[i].length <= MAX_RESTARTS) {
+            console.error(`[${r.name}] passed its memory ceiling (exit ${code}): starting it again`);
+            const s = services[i];
+            running[i] = start(s.name, s.bin, s.args, s.env, s.cwd, () => stopping);
+            return watch(i);
+          }
+          return void stopAll(1, `[${r.name}] passed its memory ceiling ${restarts[i].length} times in ${RESTART_WINDOW_MS / 60_000} min: stopping (raise WORKER_MEMORY_LIMIT_MB or the jobs' memory_mb)`);
+        }
         const how = error ? `could not start (${error.message})` : signal ? `was killed by ${signal}` : `exited with code ${code}`;
-        if (!stopping) void stopAll(code || 1, `[${r.name}] ${how} unexpectedly: stopping the others`);
+        void stopAll(code || 1, `[${r.name}] ${how} unexpectedly: stopping the others`);
       });
-    }
+    };
+    running.forEach((_, i) => watch(i));
     void waitForHealth(port, () => stopping).then((ok) => {
       if (ok) onReady();
       else if (!stopping) void stopAll(1, `the console did not answer /api/health on port ${port} within ${HEALTH_TIMEOUT_MS / 1000} s`);
