@@ -60,6 +60,8 @@ describe('ai-trader status --detailed --account --metrics', () => {
     expect(out).toMatch(/^today \(New York \d{4}-\d{2}-\d{2}\): 2 signal\(s\), 1 approved \/ 1 denied, 1 order\(s\) \(1 filled\), 1 fill\(s\)$/m);
     expect(out).toMatch(/^ {2}monitor\.outbox +1 +0 +0 +0$/m);
     expect(out).toMatch(/^freshness: no bar has arrived yet$/m);
+    // Since the start, as the metrics endpoint counts them: the filled order accepted, the denial; no position in our books.
+    expect(out).toMatch(/^since the start \(as \/api\/metrics\): 1 accepted, 0 rejected, 1 denied, 0 blocked, 0 failed; 1 fill\(s\); 0 open position\(s\); P&L 0\.00 \(realised 0\.00\); drawdown 0\.00 %; risk score 0\.00; Redis maxmemory-policy noeviction$/m);
 
     expect(json.status, json.stdout.slice(0, 3000) + json.stderr).toBe(0);
     const j = JSON.parse(json.stdout);
@@ -67,6 +69,7 @@ describe('ai-trader status --detailed --account --metrics', () => {
     expect(j.health.components.find((c: { name: string }) => c.name === 'redis').facts['eviction policy']).toBe('noeviction');
     expect(j.account).toMatchObject({ broker: 'sim', cash: '95000', buyingPower: '95000', equity: '100102.5', equitySource: 'last closes', positions: [{ symbol: 'SPY', qty: '10', lastPrice: '510.25', marketValue: '5102.5' }] });
     expect(j.metrics).toMatchObject({ signals: 2, decisions: { approved: 1, denied: 1 }, orders: { total: 1, byStatus: { filled: 1 } }, fills: 1 });
+    expect(j.metrics.book).toMatchObject({ orders: { accepted: 1, rejected: 0, denied: 1 }, fills: 1, positionsOpen: 0, drawdown: 0, redisEvictionPolicy: 'noeviction' });
     expect(j.metrics.queues.find((q: { name: string }) => q.name === 'monitor.outbox')).toMatchObject({ waiting: 1, active: 0 });
   });
 

@@ -48,6 +48,8 @@ function printMetrics(m: TradingMetrics): void {
     console.log(q.failed || q.paused ? paint.yellow(line) : busy ? line : paint.dim(line));
   }
   const f = m.freshness;
+  const b = m.book;
+  if (b) console.log(`since the start (as /api/metrics): ${Object.entries(b.orders).map(([k, n]) => `${n} ${k}`).join(', ')}; ${b.fills} fill(s); ${b.positionsOpen} open position(s); P&L ${b.pnlTotal.toFixed(2)} (realised ${b.pnlRealized.toFixed(2)}); drawdown ${(b.drawdown * 100).toFixed(2)} %; risk score ${b.riskScore.toFixed(2)}; Redis maxmemory-policy ${b.redisEvictionPolicy ?? 'unknown'}${b.redisEvictionPolicy && b.redisEvictionPolicy !== 'noeviction' ? paint.yellow(' (BullMQ needs noeviction)') : ''}`);
   console.log(`freshness: ${f.symbols ? `${f.symbols} series, newest ${f.newest!.symbol} ${f.newest!.timeframe} ${f.newest!.ageSeconds} s ago, oldest ${f.oldestAgeSeconds} s ago${f.stale.length ? `; ${paint.yellow(`stale: ${f.stale.join(', ')}`)}` : ''}` : 'no bar has arrived yet'}`);
 }
 

@@ -16,8 +16,10 @@ export interface BusinessMetrics {
   snapshot(): Promise<MetricsSnapshot>;
 }
 
+type PgPart = NonNullable<MetricsSnapshot['postgres']>;
+
 /** Equity at the last closes (positions without a price at their average cost), open P&L and the gross exposure. */
-export function valuation(pg: NonNullable<MetricsSnapshot['postgres']>) {
+export function valuation(pg: PgPart) {
   let unrealized = ZERO, gross = ZERO, value = ZERO;
   for (const p of pg.positions) {
     const qty = dec(p.qty), px = dec(pg.closes[p.symbol] ?? p.avgCost);
@@ -26,6 +28,36 @@ export function valuation(pg: NonNullable<MetricsSnapshot['postgres']>) {
     gross = gross.plus(qty.times(px).abs());
   }
   return { unrealized, gross, equity: pg.cash === null ? null : dec(pg.cash).plus(value) };
+}
+
+export interface BookSummary {
+  /** Orders since the start by submission outcome (accepted, rejected, denied, blocked, failed). */
+  orders: Record<string, number>;
+  fills: number;
+  positionsOpen: number;
+  pnlTotal: number;
+  pnlRealized: number;
+  equity: number | null;
+  grossExposure: number;
+  /** Fraction of peak equity (0.1 = 10 %) at the latest equity snapshot; 0 before the first. */
+  drawdown: number;
+  /** Largest share of a risk limit in use: gross exposure, open orders (working + unsent), drawdown. */
+  riskScore: number;
+}
+
+/** The numbers of the trading gauges, computed once (the metrics endpoint and `ai-trader status --metrics` share them). */
+export function summarizeBook(pg: PgPart, c: Pick<SnapshotDeps['config'], 'RISK_MAX_GROSS_EXPOSURE' | 'RISK_MAX_OPEN_ORDERS' | 'RISK_MAX_DRAWDOWN_PCT'>): BookSummary {
+  const v = valuation(pg);
+  const orders: Record<string, number> = { accepted: 0, rejected: 0, denied: 0, blocked: 0, failed: 0 };
+  for (const o of pg.orders) orders[o.status] = (orders[o.status] ?? 0) + o.n;
+  const drawdown = pg.snapshot && dec(pg.snapshot.peak).gt(0) ? dec(pg.snapshot.peak).minus(pg.snapshot.equity).div(pg.snapshot.peak).toNumber() : 0;
+  const open = pg.working.reduce((a, o) => a + o.n, 0) + pg.pendingIntents;
+  return {
+    orders, fills: pg.fills.reduce((a, f) => a + f.n, 0), positionsOpen: pg.positions.length,
+    pnlTotal: dec(pg.realized).plus(v.unrealized).toNumber(), pnlRealized: dec(pg.realized).toNumber(),
+    equity: v.equity?.toNumber() ?? null, grossExposure: v.gross.toNumber(), drawdown,
+    riskScore: Math.max(v.gross.div(c.RISK_MAX_GROSS_EXPOSURE).toNumber(), open / c.RISK_MAX_OPEN_ORDERS, (drawdown * 100) / c.RISK_MAX_DRAWDOWN_PCT, 0),
+  };
 }
 
 export function createBusinessMetrics(deps: SnapshotDeps, opts: { timeoutMs?: number } = {}): BusinessMetrics {
@@ -88,24 +120,18 @@ export function createBusinessMetrics(deps: SnapshotDeps, opts: { timeoutMs?: nu
   counter('trading_fills_total', 'Fills booked, by side.', ['side'], (m, s) => {
     for (const f of s.postgres?.fills ?? []) m.inc({ side: f.side }, f.n);
   });
-  const pgGauge = (name: string, help: string, value: (pg: NonNullable<MetricsSnapshot['postgres']>) => number | null) =>
+  const book = (name: string, help: string, value: (b: BookSummary) => number | null) =>
     gauge(name, help, [], (m, s) => {
-      const v = s.postgres ? value(s.postgres) : null;
+      const v = s.postgres ? value(summarizeBook(s.postgres, deps.config)) : null;
       if (v !== null) m.set(v);
     });
-  pgGauge('trading_positions_open', 'Symbols with a non-zero position.', (pg) => pg.positions.length);
-  pgGauge('trading_pnl_total', 'Total P&L: realised plus open P&L at the last closes (account currency).', (pg) => dec(pg.realized).plus(valuation(pg).unrealized).toNumber());
-  pgGauge('trading_pnl_realized', 'Realised P&L of all positions (account currency).', (pg) => dec(pg.realized).toNumber());
-  pgGauge('trading_equity', 'Cash plus positions at the last closes (account currency).', (pg) => valuation(pg).equity?.toNumber() ?? null);
-  pgGauge('trading_gross_exposure', 'Sum of |position value| at the last closes.', (pg) => valuation(pg).gross.toNumber());
-  pgGauge('trading_drawdown', "Drawdown from peak equity as a fraction (0.1 = 10 %), from the risk worker's latest equity snapshot; 0 before the first.",
-    (pg) => (pg.snapshot && dec(pg.snapshot.peak).gt(0) ? dec(pg.snapshot.peak).minus(pg.snapshot.equity).div(pg.snapshot.peak).toNumber() : 0));
-  pgGauge('trading_risk_score', 'The largest share (0–1+) of a risk limit in use: gross exposure, open orders, drawdown (1 = a limit reached).', (pg) => {
-    const c = deps.config;
-    const dd = pg.snapshot && dec(pg.snapshot.peak).gt(0) ? dec(pg.snapshot.peak).minus(pg.snapshot.equity).div(pg.snapshot.peak).times(100) : ZERO;
-    const open = pg.working.reduce((a, o) => a + o.n, 0) + pg.pendingIntents;
-    return Math.max(valuation(pg).gross.div(c.RISK_MAX_GROSS_EXPOSURE).toNumber(), open / c.RISK_MAX_OPEN_ORDERS, dd.div(c.RISK_MAX_DRAWDOWN_PCT).toNumber(), 0);
-  });
+  book('trading_positions_open', 'Symbols with a non-zero position.', (b) => b.positionsOpen);
+  book('trading_pnl_total', 'Total P&L: realised plus open P&L at the last closes (account currency).', (b) => b.pnlTotal);
+  book('trading_pnl_realized', 'Realised P&L of all positions (account currency).', (b) => b.pnlRealized);
+  book('trading_equity', 'Cash plus positions at the last closes (account currency).', (b) => b.equity);
+  book('trading_gross_exposure', 'Sum of |position value| at the last closes.', (b) => b.grossExposure);
+  book('trading_drawdown', "Drawdown from peak equity as a fraction (0.1 = 10 %), from the risk worker's latest equity snapshot; 0 before the first.", (b) => b.drawdown);
+  book('trading_risk_score', 'The largest share (0–1+) of a risk limit in use: gross exposure, open orders, drawdown (1 = a limit reached).', (b) => b.riskScore);
   gauge('trading_state', 'The trading state: 1 for the current one (ACTIVE, REDUCING, HALTED), 0 for the others.', ['state'], (m, s) => {
     const now = s.postgres?.state;
     if (now) for (const state of STATES) m.set({ state }, state === now ? 1 : 0);

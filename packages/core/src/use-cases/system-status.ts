@@ -3,6 +3,8 @@
 import type { THealth } from '@ai-trader/contracts';
 import { dec, decStr, etOffsetMinutes, toCents, toEt, ZERO } from '@ai-trader/domain';
 import { latestCloses } from '../infra/latest-bars.ts';
+import { summarizeBook, type BookSummary } from '../infra/metrics-business.ts';
+import { readMetricsSnapshot } from '../infra/metrics-snapshot.ts';
 import { keys } from '../infra/redis.ts';
 import type { BrokerAccount, Deps } from '../ports.ts';
 import { checkHealth } from './check-health.ts';
@@ -132,6 +134,8 @@ export interface TradingMetrics {
   fills: number;
   queues: Pick<QueueSummary, 'name' | 'waiting' | 'active' | 'delayed' | 'failed' | 'paused'>[];
   freshness: { symbols: number; stale: string[]; oldestAgeSeconds: number | null; newest: SymbolFreshness | null };
+  /** Since the start, the numbers GET /api/metrics reports (null: Postgres did not answer within 5 s). */
+  book: (BookSummary & { redisEvictionPolicy: string | null }) | null;
 }
 
 /** New York midnight of the day `now` falls on, as a UTC instant. */
@@ -142,8 +146,9 @@ export function newYorkDayStart(now: Date): { day: string; start: Date } {
 }
 
 /** Today's (New York) signals, decisions, orders and fills; every queue's depth; how fresh the bars are. */
-export async function tradingMetrics(deps: Pick<Deps, 'pool' | 'jobs' | 'clock' | 'redis' | 'config'>): Promise<TradingMetrics> {
+export async function tradingMetrics(deps: Pick<Deps, 'pool' | 'jobs' | 'clock' | 'redis' | 'config' | 'logger'>): Promise<TradingMetrics> {
   const { day, start } = newYorkDayStart(deps.clock.now());
+  const snapshot = readMetricsSnapshot(deps, 5000); // read beside today's counts
   const [counts, orders, queues, f1, f5] = await Promise.all([
     deps.pool.query<{ signals: string; approved: string; denied: string; fills: string }>(
       `SELECT (SELECT count(*) FROM signals WHERE "createdAt" >= $1)::text AS signals,
@@ -159,6 +164,7 @@ export async function tradingMetrics(deps: Pick<Deps, 'pool' | 'jobs' | 'clock' 
   const byStatus = Object.fromEntries(orders.rows.map((r) => [r.status, Number(r.n)]));
   const fresh = [...f1, ...f5];
   const newest = fresh.reduce<SymbolFreshness | null>((best, f) => (!best || f.ageSeconds < best.ageSeconds ? f : best), null);
+  const snap = await snapshot;
   return {
     day, since: start.toISOString(),
     signals: Number(c.signals),
@@ -172,5 +178,6 @@ export async function tradingMetrics(deps: Pick<Deps, 'pool' | 'jobs' | 'clock' 
       oldestAgeSeconds: fresh.length ? Math.max(...fresh.map((f) => f.ageSeconds)) : null,
       newest,
     },
+    book: snap.postgres ? { ...summarizeBook(snap.postgres, deps.config), redisEvictionPolicy: snap.redis?.evictionPolicy ?? null } : null,
   };
 }
