@@ -72,6 +72,11 @@ describe('metrics while orders flow', () => {
     try {
       const pipeline = await startPipeline(rt, [...ROLES]);
       expect(await pipeline.feedDone).toBe(156);
+      // While the workers run: a live heartbeat per role they run, 0 for an expected role nobody runs.
+      const running = parseMetrics((await scrapeConsole(rt.deps)).text);
+      expect(total(running, 'ai_trader_workers_alive', { role: 'risk' })).toBe(1);
+      expect(total(running, 'ai_trader_workers_alive', { role: 'backfill' })).toBe(0);
+      expect(total(running, 'market_data_feed_running')).toBe(0); // the replay has played everything: its mark is cleared
       await pipeline.close();
 
       const after = await scrapeConsole(rt.deps);

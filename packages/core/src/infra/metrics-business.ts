@@ -1,12 +1,12 @@
 // Business metrics computed at scrape time from the shared state (Postgres, Redis, BullMQ), so every console process
 // reports the same numbers and nothing is lost when a process restarts. One snapshot per scrape feeds every metric
 // (prom-client calls the collect() callbacks of a scrape together). Served by the console's GET /api/metrics.
+import { WORKER_ROLE_NAMES } from '@ai-trader/contracts';
 import { dec, ZERO } from '@ai-trader/domain';
 import client from 'prom-client';
 import { readMetricsSnapshot, SCRAPE_PARTS, type MetricsSnapshot, type SnapshotDeps } from './metrics-snapshot.ts';
 
 const STATES = ['ACTIVE', 'REDUCING', 'HALTED'] as const;
-const ALL_ROLES = ['feed', 'ingest', 'scoring', 'risk', 'execution', 'broker', 'portfolio', 'backfill'];
 
 type Fill<M> = (m: M, s: MetricsSnapshot) => void;
 
@@ -144,7 +144,7 @@ export function createBusinessMetrics(deps: SnapshotDeps, opts: { timeoutMs?: nu
   gauge('market_data_feed_running', 'A feed has marked itself running (bars are expected).', [], (m, s) => {
     if (s.redis) m.set(s.redis.feedActive ? 1 : 0);
   });
-  const expectedRoles = deps.config.WORKER_ROLES.includes('all') ? ALL_ROLES : deps.config.WORKER_ROLES;
+  const expectedRoles: readonly string[] = deps.config.WORKER_ROLES.includes('all') ? WORKER_ROLE_NAMES : deps.config.WORKER_ROLES;
   gauge('ai_trader_workers_alive', 'Worker processes with a live heartbeat, per expected role (WORKER_ROLES).', ['role'], (m, s) => {
     if (!s.redis) return;
     for (const role of new Set([...expectedRoles, ...Object.keys(s.redis.heartbeats)])) m.set({ role }, s.redis.heartbeats[role] ?? 0);
