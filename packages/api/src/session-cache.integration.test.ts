@@ -90,14 +90,14 @@ describe('remembered signed-in checks', () => {
   it('a change made in another process (the CLI: setRole + a session event on Redis) reaches this console well before the cache would expire', async () => {
     const cookie = await signIn('dave@example.com');
     expect(await me(cookie)).toMatchObject({ role: 'trader' });
-    await setRole(rt.deps.prisma, 'dave@example.com', 'viewer', { id: adminId, email: 'admin@example.com', role: 'admin' });
+    await setRole(rt.deps.prisma, 'dave@example.com', 'viewer', { id: adminId, email: 'admin@example.com' });
     const t0 = Date.now();
     await other.telling(rt.deps.events).publish('session');
     let seen: unknown;
     while ((seen = await me(cookie)) && (seen as { role?: string }).role !== 'viewer' && Date.now() - t0 < SESSION_CACHE_MS) await new Promise((r) => setTimeout(r, 5));
     expect(seen).toMatchObject({ role: 'viewer' });
     expect(Date.now() - t0).toBeLessThan(SESSION_CACHE_MS - 1000);
-    await disableUser(rt.deps.prisma, 'dave@example.com', { id: adminId, email: 'admin@example.com', role: 'admin' }, 'gone');
+    await disableUser(rt.deps.prisma, 'dave@example.com', { id: adminId, email: 'admin@example.com' }, 'gone');
     await other.telling(rt.deps.events).publish('session');
     const t1 = Date.now();
     while ((seen = await me(cookie)) !== 401 && Date.now() - t1 < SESSION_CACHE_MS) await new Promise((r) => setTimeout(r, 5));
