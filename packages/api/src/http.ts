@@ -10,6 +10,42 @@ import type { ConsoleServer } from './server.ts';
 import { signedInFromHeaders } from './session-cache.ts';
 
 export const STREAM_SESSION_CHECK_MS = 30_000;
+/** The largest tRPC request body (the biggest real one, a settings save or a batch of mutations, is a few KB). */
+export const MAX_TRPC_BODY_BYTES = 1024 * 1024;
+/** The longest URL (queries carry their input in it); Node's own header limit is 16 KB, so this only matters behind
+ *  a server configured with a larger one. */
+export const MAX_TRPC_URL_BYTES = 16 * 1024;
+
+/**
+ * The request with its body read into memory, or a 413/414 answer when it is too large — decided before anything
+ * else runs (no session lookup, no input parsed). A body without Content-Length is counted as it arrives and
+ * abandoned at the limit, so a huge upload is never held in memory whole.
+ */
+async function withinLimits(req: Request): Promise<Request | Response> {
+  if (req.url.length > MAX_TRPC_URL_BYTES)
+    return Response.json({ error: `request URL too long: ${req.url.length} bytes, at most ${MAX_TRPC_URL_BYTES}` }, { status: 414 });
+  if (!req.body) return req;
+  const tooLarge = (n: string) => Response.json({ error: `request body too large: ${n} bytes, at most ${MAX_TRPC_BODY_BYTES}` }, { status: 413 });
+  const declared = Number(req.headers.get('content-length') ?? NaN);
+  if (declared > MAX_TRPC_BODY_BYTES) {
+    await req.body.cancel().catch(() => undefined);
+    return tooLarge(String(declared));
+  }
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  const reader = req.body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > MAX_TRPC_BODY_BYTES) {
+      await reader.cancel().catch(() => undefined);
+      return tooLarge(`more than ${MAX_TRPC_BODY_BYTES}`);
+    }
+    chunks.push(value);
+  }
+  return new Request(req.url, { method: req.method, headers: req.headers, body: Buffer.concat(chunks), signal: req.signal });
+}
 
 function sameOrigin(req: Request): boolean {
   const origin = req.headers.get('origin');
@@ -39,9 +75,12 @@ function boundToSession(req: Request, alive: () => Promise<boolean>, everyMs: nu
 
 export async function handleTrpcRequest(
   server: Pick<ConsoleServer, 'config' | 'runtime' | 'auth' | 'live'>,
-  req: Request,
+  original: Request,
   opts: { streamSessionCheckMs?: number } = {},
 ): Promise<Response> {
+  const limited = await withinLimits(original);
+  if (limited instanceof Response) return limited;
+  const req = limited;
   const signedIn = await signedInFromHeaders(server.auth, server.live, req.headers);
   if (req.method === 'POST') {
     if (!sameOrigin(req)) return Response.json({ error: 'cross-origin request refused' }, { status: 403 });
