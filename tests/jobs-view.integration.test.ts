@@ -2,7 +2,8 @@
 // removed by an admin only (audited), a scheduled job run now; bad input says what is wrong.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestRuntime, type TestRuntime } from '@ai-trader/adapters/testing';
-import { actOnFailedJob, createRedis, JobsInputError, listFailedJobs, listQueues, runScheduledNow } from '@ai-trader/core';
+import { actOnFailedJob, createRedis, ForbiddenError, JobsInputError, listFailedJobs, listQueues, runScheduledJob, runScheduledNow, triggerQueue } from '@ai-trader/core';
+import { parseJobDefinitions } from '@ai-trader/adapters';
 import { UnrecoverableError, Worker } from 'bullmq';
 import { until } from './helpers/processes.ts';
 
@@ -52,5 +53,30 @@ describe('jobs view', () => {
       ['jobs.remove', 'admin@example.com', 'intent was cancelled'],
       ['jobs.run-now', 'trader@example.com', 'check the feed now'],
     ]);
+  });
+
+  it('runs a scheduled job now with its dependencies (trader+, audited); unknown names and viewers are refused', async () => {
+    const defs = parseJobDefinitions(`jobs:
+  first:
+    description: partitions
+    queue: maintenance.partitions
+  second:
+    description: after first
+    cron: "0 3 * * *"
+    queue: maintenance.partitions
+    depends_on: [first]
+`, 'jobs.yaml');
+    const viewer = { id: 'v', email: 'viewer@example.com', role: 'viewer' as const };
+    await expect(runScheduledJob(rt.deps, defs, { name: 'second', actor: viewer, reason: 'look at it' })).rejects.toThrow(ForbiddenError);
+    await expect(runScheduledJob(rt.deps, defs, { name: 'third', actor: trader, reason: 'x x x' })).rejects.toThrow(new JobsInputError('no scheduled job named third; jobs: first, second'));
+    const r = await runScheduledJob(rt.deps, defs, { name: 'second', actor: trader, reason: 'partitions before the open' });
+    expect(r).toMatchObject({ status: 'queued', runs: [{ job: 'first' }, { job: 'second' }] });
+    const runs = await rt.deps.prisma.jobRun.findMany({ orderBy: { job: 'asc' } });
+    expect(runs.map((x) => [x.job, x.trigger, x.status, x.requestedBy])).toEqual([['first', 'dependency', 'queued', 'trader@example.com'], ['second', 'manual', 'queued', 'trader@example.com']]);
+    const audit = await rt.deps.prisma.auditLog.findFirst({ where: { action: 'jobs.run-job' } });
+    expect(audit).toMatchObject({ actorEmail: 'trader@example.com', reason: 'partitions before the open', after: { job: 'second', runId: r.runId, status: 'queued' } });
+    // A trigger's schedule is not "run now" on its queue: it needs its job.
+    await triggerQueue(rt.deps).upsertJobScheduler('second', { pattern: '0 3 * * *' }, { name: 'scheduler.trigger', data: { job: 'second' } });
+    await expect(runScheduledNow(rt.deps, { queue: 'scheduler.trigger', actor: trader, reason: 'x x x' })).rejects.toThrow('use "Run now" on the job');
   });
 });

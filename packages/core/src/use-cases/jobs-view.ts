@@ -1,11 +1,12 @@
 // The Jobs page and `ai-trader scheduler status`-style reads: every queue's depth and throughput, the job
 // schedulers and their next run, failed jobs with their reason; and the admin's hands on them — retry or remove
 // a failed job, run a scheduled job now. Changes are audited.
-import { JOB_NAMES, type TActor, type TJobName } from '@ai-trader/contracts';
+import { JOB_NAMES, type TActor, type TJobDefinitions, type TJobName } from '@ai-trader/contracts';
 import type { Queue } from 'bullmq';
 import type { Queues } from '../infra/queues.ts';
 import type { Deps } from '../ports.ts';
 import { ForbiddenError } from './emergency.ts';
+import { SchedulerInputError, triggerJob, type SchedulerDeps, type TriggerResult } from './scheduler.ts';
 
 export interface QueueSummary {
   name: TJobName;
@@ -91,9 +92,25 @@ export async function actOnFailedJob(
 export async function runScheduledNow(deps: Pick<Deps, 'jobs' | 'prisma' | 'clock' | 'events'>, input: { queue: string; actor: TActor; reason: string }): Promise<{ jobId: string }> {
   if (input.actor.role === 'viewer') throw new ForbiddenError('viewers cannot run jobs');
   const q = queue(deps, input.queue);
+  if (input.queue === 'scheduler.trigger') throw new JobsInputError('a scheduled job of ops/job-definitions.yaml runs with its dependencies: use "Run now" on the job');
   if (!(await q.getJobSchedulers(0, 0)).length) throw new JobsInputError(`${input.queue} has no schedule: only scheduled jobs can be run now`);
   const jobId = `${input.queue}-manual-${deps.clock.now().getTime()}`;
   await q.add(input.queue, {}, { jobId, attempts: 1, removeOnComplete: { count: 50 }, removeOnFail: { count: 200 } });
   await audit(deps, input.actor, 'jobs.run-now', input.reason, { queue: input.queue, jobId });
   return { jobId };
+}
+
+/** Trader+: a job of ops/job-definitions.yaml runs now, after its dependencies (market hours not applied; HALT is). Audited. */
+export async function runScheduledJob(
+  deps: SchedulerDeps & Pick<Deps, 'events'>,
+  defs: TJobDefinitions,
+  input: { name: string; actor: TActor; reason: string },
+): Promise<TriggerResult> {
+  if (input.actor.role === 'viewer') throw new ForbiddenError('viewers cannot run jobs');
+  const r = await triggerJob(deps, defs, input.name, { trigger: 'manual', requestedBy: input.actor.email }).catch((e: unknown) => {
+    if (e instanceof SchedulerInputError) throw new JobsInputError(e.message);
+    throw e;
+  });
+  await audit(deps, input.actor, 'jobs.run-job', input.reason, { job: input.name, runId: r.runId, status: r.status, ...(r.status === 'skipped' ? { skipped: r.reason } : {}) });
+  return r;
 }

@@ -1,17 +1,22 @@
 'use client';
-// Jobs: every queue's depth and throughput (pushed every 2 s), the schedules with "run now" (trader+), and the
-// failed jobs with retry / remove (admin). Every action asks for a reason and is audited.
+// Jobs: the scheduled jobs of ops/job-definitions.yaml with "run now" (trader+), every queue's depth and throughput
+// (pushed every 2 s), the workers' own schedules with "run now", and the failed jobs with retry / remove (admin).
+// Every action asks for a reason and is audited.
 import type { TRole } from '@ai-trader/contracts';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useSubscription } from '@trpc/tanstack-react-query';
 import { useState } from 'react';
 import { time } from '@/lib/format';
 import { useTRPC } from '@/lib/trpc';
+import { ScheduledJobs } from './scheduled-jobs';
 
 type Snapshot = {
   queues: { name: string; waiting: number; active: number; delayed: number; failed: number; completed: number; paused: boolean; completedLastMinute: number }[];
   schedulers: { queue: string; key: string; every: number | null; pattern: string | null; tz: string | null; next: string | null }[];
 };
+
+/** The workers' own schedules (the per-role watches); the scheduled jobs' triggers are listed with their jobs above. */
+const watches = (snap: Snapshot) => snap.schedulers.filter((s) => s.queue !== 'scheduler.trigger');
 
 export function Jobs({ role }: { role: TRole }) {
   const trpc = useTRPC();
@@ -38,6 +43,7 @@ export function Jobs({ role }: { role: TRole }) {
       )}
       {message && <p role="status">{message}</p>}
       {error && <p role="alert" className="error">{error.message}</p>}
+      <ScheduledJobs role={role} reason={reason} onMessage={setMessage} />
       <section aria-label="Queues">
         <h2>Queues</h2>
         {!snap ? (
@@ -58,12 +64,12 @@ export function Jobs({ role }: { role: TRole }) {
         )}
       </section>
       <section aria-label="Schedules">
-        <h2>Schedules</h2>
+        <h2>Watches and schedules</h2>
         <table data-testid="schedules">
           <thead><tr><th>Queue</th><th>Schedule</th><th>Next run (New York)</th><th /></tr></thead>
           <tbody>
-            {snap && snap.schedulers.length === 0 && <tr><td colSpan={4} className="empty">No schedules: the workers create them when their roles start</td></tr>}
-            {snap?.schedulers.map((s) => (
+            {snap && watches(snap).length === 0 && <tr><td colSpan={4} className="empty">No schedules: the workers create them when their roles start</td></tr>}
+            {snap && watches(snap).map((s) => (
               <tr key={`${s.queue}:${s.key}`} data-queue={s.queue}>
                 <td>{s.queue}</td>
                 <td>{s.every ? `every ${s.every / 1000} s` : `${s.pattern} (${s.tz ?? 'UTC'})`}</td>
