@@ -153,6 +153,29 @@ describe('metrics while orders flow', () => {
     }
   });
 
+  it('reports a part that is late (METRICS_SCRAPE_TIMEOUT_MS) as a scrape error, and the next scrape reads again', async () => {
+    const deps = { ...rt.deps, config: { ...rt.config, METRICS_SCRAPE_TIMEOUT_MS: 300 } };
+    const locker = await rt.deps.pool.connect();
+    try {
+      // A migration-like lock: the scrape's read of orders waits behind it.
+      await locker.query('BEGIN');
+      await locker.query('LOCK TABLE orders IN ACCESS EXCLUSIVE MODE');
+      const r = await scrapeConsole(deps);
+      expect(r.status).toBe(200);
+      const s = parseMetrics(r.text);
+      expect(total(s, 'ai_trader_scrape_error', { part: 'postgres' })).toBe(1);
+      expect(total(s, 'ai_trader_scrape_error', { part: 'redis' })).toBe(0);
+      expect(s.some((x) => x.name === 'trading_orders_total')).toBe(false);
+      expect(s.some((x) => x.name === 'queue_jobs')).toBe(true);
+    } finally {
+      await locker.query('ROLLBACK');
+      locker.release();
+    }
+    const again = parseMetrics((await scrapeConsole(deps)).text);
+    expect(total(again, 'ai_trader_scrape_error', { part: 'postgres' })).toBe(0);
+    expect(total(again, 'trading_orders_total', { status: 'accepted' })).toBe(10);
+  });
+
   it('asks for the bearer token when METRICS_TOKEN is set, on the console route and the workers endpoint', async () => {
     const token = 'metrics-token-for-tests-0123456789';
     const deps = { ...rt.deps, config: { ...rt.config, METRICS_TOKEN: token } };
