@@ -13,6 +13,7 @@ import { hash } from 'node:crypto';
 import { AUDIT_GENESIS_HASH, AUDIT_PIECES_SQL, auditCanonicalText, copyOut, verifyAuditChain } from '@ai-trader/core';
 import { createPgPool } from '@ai-trader/db';
 import { createTestDatabase } from '@ai-trader/db/testing';
+import { report } from './report.ts';
 
 const ROWS = Number(process.argv[2] ?? 1_000_000);
 const BATCH = 10_000;
@@ -124,6 +125,7 @@ try {
   console.log(`  server the same COPY to /dev/null in Postgres:  ${Number.isNaN(server.ms) ? `n/a (${server.out})` : `${sec(server.ms)} (${fmt((ROWS * 1000) / server.ms)} rows/s)`}`);
   console.log(`  hash   sha256 of the canonical texts, plain loop: ${sec(plainMs)} (${fmt((ROWS * 1000) / plainMs)} rows/s; timed on ${fmt(sample.length)} rows, scaled; ${sec(hashMs)} during the fill)`);
   console.log(`  pg     Postgres recomputing every hash itself:  ${sec(pg.ms)} (${fmt((ROWS * 1000) / pg.ms)} rows/s)`);
+  report({ bench: 'audit-verify', metric: `verify a chain of ${fmt(ROWS)} rows`, value: v / 1000, unit: 's', reference: { label: 'read + hash the same rows', value: (read.ms + plainMs) / 1000 }, ratio: v / (read.ms + plainMs), goal: '≤ 10 s', met: v <= 10_000 });
   console.log(`ratios: verify ÷ read = ${(v / read.ms).toFixed(2)}×, verify ÷ (read + hash) = ${(v / (read.ms + plainMs)).toFixed(2)}×, verify ÷ pg = ${(v / pg.ms).toFixed(2)}×`);
 } finally {
   await pool.end();

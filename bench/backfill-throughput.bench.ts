@@ -15,6 +15,7 @@ import { polygonKeys, syntheticBars } from '@ai-trader/adapters';
 import { createTestRuntime, type TestRuntime } from '@ai-trader/adapters/testing';
 import { startFakePolygon, type FakePolygon, type FakeRequest } from '@ai-trader/adapters/testing/fake-polygon';
 import { keys, startBackfill } from '@ai-trader/core';
+import { report } from './report.ts';
 
 const RPS = Number(process.argv[2] ?? 20);
 const SECONDS = Number(process.argv[3] ?? 20); // how long the run should take at the allowed rate
@@ -170,6 +171,7 @@ try {
       `429s: ${limited}${limited ? ` at ${reqs.filter((r) => r.status === 429).slice(0, 5).map((r) => `${((r.at - reqs[0]!.at) / 1000).toFixed(2)} s`).join(', ')}${limited > 5 ? ', …' : ''}` : ''} ` +
       `(longest streak ${streak} s, goal < 2 s); bars ${matched}/${all.length}`,
   );
+  report({ bench: 'backfill-throughput', metric: 'successful requests/s ÷ allowed', value: achieved, unit: 'req/s', reference: { label: 'allowed by the provider', value: RPS }, ratio, goal: 'ratio ≥ 0.90, no 429 streak ≥ 2 s', met: ratio >= 0.9 && streak < 2 });
   if (matched !== all.length || stored !== all.length) throw new Error(`stored ${stored} bars, ${matched} of the ${all.length} the server holds`);
 } finally {
   await cleanup();

@@ -9,6 +9,7 @@
 //   pnpm exec tsx bench/console-api.bench.ts [requestsPerSecond=200] [seconds=15]      (BENCH_PORT, default 3261)
 import http from 'node:http';
 import { pct, seedBook, sleep, startConsoleStack } from './console-stack.ts';
+import { report } from './report.ts';
 
 const RATE = Number(process.argv[2] ?? 200);
 const SECONDS = Number(process.argv[3] ?? 15);
@@ -106,6 +107,7 @@ try {
   const ref = [...runs[0]![1], ...runs[3]![1]];
   for (const [label, s] of [['positions.list', runs[1]![1]], ['orders.list', runs[2]![1]]] as const) {
     const xs = ok(s), rs = ok(ref);
+    report({ bench: 'console-api', metric: `${label} p99 at ${RATE}/s`, value: pct(xs, 99), unit: 'ms', reference: { label: 'me p99 (auth + tRPC, no query)', value: pct(rs, 99) }, ratio: pct(xs, 99) / pct(rs, 99), goal: 'p99 ≤ 25 ms', met: pct(xs, 99) <= 25 });
     console.log(`ratio ${label}/me: p50 ${(pct(xs, 50) / pct(rs, 50)).toFixed(2)}×, p99 ${(pct(xs, 99) / pct(rs, 99)).toFixed(2)}×   goal p99 ≤ 25 ms: ${pct(xs, 99) <= 25 ? 'met' : 'NOT met'}`);
   }
 } finally {

@@ -11,6 +11,7 @@ import { createTestRuntime } from '@ai-trader/adapters/testing';
 import { startFakeAlpaca } from '@ai-trader/adapters/testing/fake-alpaca';
 import { emergencyLiquidate, haltTrading, type Deps } from '@ai-trader/core';
 import { priceOf, seedAlpacaBook, seedSimBook, symbolOf } from '../tests/helpers/emergency-books.ts';
+import { report as result } from './report.ts';
 
 const RUNS = Number(process.argv[2] ?? 3);
 const ALPACA = (process.argv[3] ?? '1') !== '0';
@@ -85,6 +86,10 @@ function report(label: string, rows: Row[], refCancelLabel: string) {
   const m = { halted: median(rows.map((r) => r.halted)), flat: median(rows.map((r) => r.flat ?? Infinity)), total: median(rows.map((r) => r.total)), refHalt: median(rows.map((r) => r.refHalt)), refCancel: median(rows.map((r) => r.refCancel)) };
   console.log(`median: blocked ${fmt(m.halted)} (${(m.halted / m.refHalt).toFixed(2)}× the plain HALT's commit), flat and verified ${fmt(m.flat)} (${(m.flat / m.refCancel).toFixed(1)}× the ${refCancelLabel}), books done ${fmt(m.total)}`);
   console.log('goals: blocked ≤ 100 ms, flat and verified ≤ 2 s (sim), broker requests ≤ 3 plus verification');
+  const bench = `emergency-liquidate (${label})`;
+  result({ bench, metric: 'new orders blocked after the click, median', value: m.halted, unit: 'ms', reference: { label: 'plain HALT commit', value: m.refHalt }, ratio: m.halted / m.refHalt, goal: '≤ 100 ms', met: m.halted <= 100 });
+  result({ bench, metric: 'flat and verified, median', value: m.flat, unit: 'ms', reference: { label: refCancelLabel, value: m.refCancel }, ratio: m.flat / m.refCancel, goal: label.startsWith('simulated') ? '≤ 2000 ms' : undefined, met: label.startsWith('simulated') ? m.flat <= 2000 : null });
+  result({ bench, metric: 'broker calls', value: median(rows.map((r) => r.calls)), unit: 'calls', goal: '≤ 3 plus verification', met: null });
 }
 
 console.log(`load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}, ${os.cpus().length} CPUs`);

@@ -15,6 +15,7 @@ import { importBars } from '@ai-trader/core';
 import { batched, createPgPool, createPrisma, ensurePartitions, loadBars } from '@ai-trader/db';
 import { createTestDatabase } from '@ai-trader/db/testing';
 import { barProblems } from '@ai-trader/domain';
+import { report } from './report.ts';
 
 const ROWS = Number(process.argv[2] ?? 1_000_000);
 const SYMBOLS = 20;
@@ -98,6 +99,8 @@ try {
   line('data import, fresh', 'product', '≥ 0.8×');
   line('data import, again (nothing new)', 'productAgain', '≥ 0.5×');
   line('loader alone (lean parse), fresh', 'lean');
+  for (const [k, metric, goal] of [['product', 'data import, fresh', 0.8], ['productAgain', 'data import, again (nothing new)', 0.5]] as const)
+    report({ bench: 'import-bars', metric: `${metric}, ${rows} bars`, value: Math.round(rows / best(k)), unit: 'rows/s', reference: { label: 'psql \\copy', value: Math.round(rows / best('copy')) }, ratio: best('copy') / best(k), goal: `≥ ${goal}× \\copy`, met: best('copy') / best(k) >= goal });
   const stored = (await pool.query('SELECT count(*)::int AS n FROM market_data_5m')).rows[0].n;
   if (stored !== rows) throw new Error(`stored ${stored} rows, expected ${rows}`);
 } finally {

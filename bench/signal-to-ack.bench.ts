@@ -7,6 +7,7 @@ import { createTestRuntime, type TestRuntime } from '@ai-trader/adapters/testing
 import { createRedis, ingestBar } from '@ai-trader/core';
 import { startPipeline } from '@ai-trader/workers';
 import { Queue, Worker } from 'bullmq';
+import { report } from './report.ts';
 
 const RATE = Number(process.argv[2] ?? 50);
 const SECONDS = Number(process.argv[3] ?? 10);
@@ -92,6 +93,10 @@ try {
   row('raw BullMQ, two hops (reference)', two);
   console.log(`ratio ours/two raw hops: p50 ${(pct(ours, 50) / pct(two, 50)).toFixed(2)}×, p99 ${(pct(ours, 99) / pct(two, 99)).toFixed(2)}×   goals: p50 ≤ 15 ms, p99 ≤ 50 ms`);
   console.log('(ours is measured with millisecond timestamps from Postgres; the references with performance.now())');
+  const goal = 'p50 ≤ 15 ms, p99 ≤ 50 ms';
+  const met = pct(ours, 50) <= 15 && pct(ours, 99) <= 50;
+  report({ bench: 'signal-to-ack', metric: 'signal → broker ack p50', value: pct(ours, 50), unit: 'ms', reference: { label: 'raw BullMQ, two hops p50', value: pct(two, 50) }, ratio: pct(ours, 50) / pct(two, 50), goal, met });
+  report({ bench: 'signal-to-ack', metric: 'signal → broker ack p99', value: pct(ours, 99), unit: 'ms', reference: { label: 'raw BullMQ, two hops p99', value: pct(two, 99) }, ratio: pct(ours, 99) / pct(two, 99), goal, met });
 } finally {
   await rt.cleanup();
 }
