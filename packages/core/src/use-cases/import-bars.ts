@@ -165,10 +165,14 @@ async function importOnce(pool: PgPool, open: () => Rows, o: ImportOptions, mode
   return { rows, malformed: malformed.length, rejected: v.rejected.length, warnings: v.warnings.length, missing: v.missing.length, load, byKind, report, mode };
 }
 
+/** Postgres text and jsonb cannot hold U+0000: a row with a NUL byte would fail the whole import's transaction
+ *  ("unsupported Unicode escape sequence", no file or line). It is kept visibly as U+2400 (␀) instead. */
+const noNul = (t: string) => t.replaceAll('\u0000', '\u2400');
+
 /** Every malformed row and rejected bar into bar_quarantine, in the import's transaction. */
 async function quarantine(client: PgClient, o: ImportOptions, malformed: Malformed[], v: SeriesValidation): Promise<void> {
   const rows = [
-    ...malformed.map((m) => ({ symbol: o.symbol, timeframe: o.timeframe, ts: null, kind: 'malformed', detail: `line ${m.line}: ${m.detail}`, source: o.source, raw: { line: m.line, text: m.raw }, runId: o.runId ?? null })),
+    ...malformed.map((m) => ({ symbol: o.symbol, timeframe: o.timeframe, ts: null, kind: 'malformed', detail: noNul(`line ${m.line}: ${m.detail}`), source: o.source, raw: { line: m.line, text: noNul(m.raw) }, runId: o.runId ?? null })),
     ...v.rejected.map((r) => ({
       symbol: r.bar.symbol, timeframe: o.timeframe, ts: r.bar.ts, kind: r.problems[0]!.kind,
       detail: r.problems.map((p: TBarProblem) => p.detail).join('; '), source: o.source, raw: r.bar, runId: o.runId ?? null,
