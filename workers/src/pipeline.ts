@@ -39,7 +39,7 @@ export async function startPipeline(rt: Runtime, roles: Role[], opts: { feed?: b
   for (const d of Object.values(ctx.definitions ?? {})) wanted.set(d.queue, Math.max(wanted.get(d.queue) ?? 0, d.concurrency));
   for (const [queue, concurrency] of wanted) {
     // A run the scheduler queued is recorded in job_runs and held to its timeout; other jobs pass straight through.
-    const w = new Worker(queue, (job, token) => recordRun(deps, job, () => PROCESSORS[queue](deps, job, token, ctx)), {
+    const w = new Worker(queue, (job, token) => recordRun(deps, job, (signal) => PROCESSORS[queue](deps, job, token, { ...ctx, signal })), {
       connection: workerRedis, prefix: config.REDIS_PREFIX, concurrency,
       lockDuration: config.WORKER_LOCK_DURATION_MS, stalledInterval: config.WORKER_STALLED_INTERVAL_MS, maxStalledCount: config.WORKER_MAX_STALLED_COUNT,
     });

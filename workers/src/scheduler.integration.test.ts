@@ -41,6 +41,10 @@ const DEFS = `jobs:
     market_hours: pre_open
     pre_open_offset: 30m
     queue: maintenance.partitions
+  slow_backfill:
+    description: a backfill no backfill worker takes here, so it waits past its timeout
+    queue: backfill.scheduled
+    timeout: 1s
   trades:
     description: a job that trades
     every: 1d
@@ -126,7 +130,15 @@ describe('scheduler', () => {
     // BullMQ: the parent failed with its child, and the child used its three attempts.
     const child = await rt.queues.queues.get('maintenance.backup')!.getJob(`run-${broken.id}`);
     expect(child!.attemptsMade).toBe(3);
+    expect(child!.opts.backoff).toEqual({ type: 'fixed', delay: 50 });
     expect(await (await rt.queues.queues.get('maintenance.partitions')!.getJob(`run-${after.id}`))!.getState()).toBe('failed');
+  });
+
+  it('fails a run that passes its timeout', async () => {
+    const t = await triggerJob(rt.deps, defs, 'slow_backfill', { trigger: 'manual' });
+    const [run] = await settle(t.runId);
+    expect(run).toMatchObject({ status: 'failed', attempts: 1, error: 'timed out after 1 s' });
+    expect(run!.durationMs).toBeGreaterThanOrEqual(1000);
   });
 
   it('gates scheduled runs on market hours at the clock instant (NYSE calendar, holidays included)', async () => {

@@ -8,6 +8,8 @@ import { SCHEDULER_PROCESSORS } from './scheduler.processors.ts';
 /** What a processor may need beyond deps: the scheduled jobs (only a process running the scheduler role has them). */
 export interface ProcessorContext {
   definitions?: TJobDefinitions;
+  /** Aborted when a scheduled run passes its timeout. */
+  signal?: AbortSignal;
 }
 export type Processor = (deps: Deps, job: Job, token?: string, ctx?: ProcessorContext) => Promise<unknown>;
 

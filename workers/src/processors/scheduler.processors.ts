@@ -27,7 +27,7 @@ export const SCHEDULER_PROCESSORS = {
     if (!ctx.definitions[name]) return { status: 'unknown', job: name };
     return triggerJob(deps, ctx.definitions, name, { trigger: 'schedule', requestedBy: 'system:scheduler' });
   },
-  'backfill.scheduled': (deps, job) => scheduledBackfill(deps, payload('backfill.scheduled', job)),
+  'backfill.scheduled': (deps, job, _token, ctx) => scheduledBackfill(deps, payload('backfill.scheduled', job), { signal: ctx?.signal }),
   'maintenance.partitions': (deps, job) => scheduledPartitions(deps, payload('maintenance.partitions', job)),
   'maintenance.features': (deps, job) => scheduledFeatures(deps, payload('maintenance.features', job)),
   'scanner.run': async (deps, job) => {

@@ -24,9 +24,10 @@ function metaOf(job: TaskJob): RunMeta | null {
 /**
  * Runs `work` for a task job. A job the scheduler queued (it carries `_run`) is recorded: running, then succeeded
  * or — after its last attempt, or at once when unrecoverable — failed, and the runs waiting on it failed with it.
- * A run past its definition's timeout fails (and retries like any failure); the work it started is not interrupted.
+ * A run past its definition's timeout fails (and retries like any failure); its work is told through the signal
+ * (a task that waits, like the scheduled backfill, stops waiting; a statement already sent runs to its end).
  */
-export async function recordRun<T>(deps: Pick<Deps, 'prisma' | 'clock' | 'logger'>, job: TaskJob, work: () => Promise<T>): Promise<T> {
+export async function recordRun<T>(deps: Pick<Deps, 'prisma' | 'clock' | 'logger'>, job: TaskJob, work: (signal?: AbortSignal) => Promise<T>): Promise<T> {
   const meta = metaOf(job);
   if (!meta) return work();
   const attempt = job.attemptsMade + 1;
@@ -44,11 +45,16 @@ export async function recordRun<T>(deps: Pick<Deps, 'prisma' | 'clock' | 'logger
     }
   }
   let timer: NodeJS.Timeout | undefined;
+  const abort = new AbortController();
   try {
     const result = await Promise.race([
-      work(),
+      work(abort.signal),
       new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new JobTimeoutError(`timed out after ${meta.timeoutMs / 1000} s`)), meta.timeoutMs);
+        timer = setTimeout(() => {
+          const e = new JobTimeoutError(`timed out after ${meta.timeoutMs / 1000} s`);
+          abort.abort(e);
+          reject(e);
+        }, meta.timeoutMs);
       }),
     ]);
     await finish(deps, meta, firstStart, { status: 'succeeded', result: summary(result) });

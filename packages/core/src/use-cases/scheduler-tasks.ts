@@ -17,10 +17,11 @@ const SCHEDULER = 'system:scheduler';
  * The feed's symbols over the last `days` completed trading days, from the configured providers; resolves when
  * the backfill run has finished (its chunks run on the backfill workers), and fails when any chunk failed.
  */
-export async function scheduledBackfill(deps: Deps, p: TJobPayload<'backfill.scheduled'>, opts: { pollMs?: number } = {}) {
+export async function scheduledBackfill(deps: Deps, p: TJobPayload<'backfill.scheduled'>, opts: { pollMs?: number; signal?: AbortSignal | undefined } = {}) {
   const range = lastTradingDays(lastCompletedTradingDay(deps.clock.now()), p.days);
   const { runId, chunks } = await startBackfill(deps, { symbols: expectedFeedSymbols(deps.config), stages: p.stages, timeframe: '5m', ...range, requestedBy: SCHEDULER });
   for (;;) {
+    opts.signal?.throwIfAborted(); // timed out: stop waiting (the run's chunks stay queued for the backfill workers)
     const [run] = await backfillStatus(deps, runId);
     if (run && (run.status === 'succeeded' || run.status === 'failed' || run.status === 'canceled')) {
       if (run.status !== 'succeeded') throw new Error(`backfill run ${runId} ${run.status}: ${run.failed} of ${run.total} chunk(s) failed${run.error ? ` (${run.error})` : ''}`);
