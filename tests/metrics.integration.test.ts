@@ -188,6 +188,8 @@ describe('metrics while orders flow', () => {
 
     const server = await startWorkersMetrics({ ...rt, deps }, ['risk'], { port: 0 });
     try {
+      // A second process asking for the same port is told so, by name.
+      await expect(startWorkersMetrics(rt, ['risk'], { port: server!.port })).rejects.toThrow(`metrics port ${server!.port} is already in use`);
       const url = `http://127.0.0.1:${server!.port}/metrics`;
       expect((await fetch(url)).status).toBe(401);
       const ok = await fetch(url, { headers: { authorization: `Bearer ${token}` } });

@@ -24,8 +24,9 @@ async function main() {
   await rt.credentials.check();
   await bootstrapBooks(rt.deps);
   const roles = expandRoles(config.WORKER_ROLES);
-  const pipeline = await startPipeline(rt, roles);
+  // Before the pipeline: a port already taken stops start-up before any job is taken.
   const metrics = await startWorkersMetrics(rt, roles);
+  const pipeline = await startPipeline(rt, roles);
   log.info({ roles, broker: config.BROKER, feed: config.FEED }, 'workers started');
 
   let stopping = false;

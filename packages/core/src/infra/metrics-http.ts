@@ -63,7 +63,8 @@ export async function startMetricsServer(opts: { registry: Registry; port: numbe
     );
   });
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (e: NodeJS.ErrnoException) =>
+      reject(e.code === 'EADDRINUSE' ? new Error(`metrics port ${opts.port} is already in use (another workers process on this host? give each its own WORKERS_METRICS_PORT)`) : e));
     server.listen(opts.port, opts.host ?? '0.0.0.0', () => resolve());
   });
   return {
