@@ -1,6 +1,9 @@
 // `ai-trader alert send` as a process: raises the alert on the console, delivers it at once to the configured sinks
 // (local webhook, Slack-compatible webhook and SMTP receivers) and prints each sink's result; exit 1 when every
 // configured sink failed (the failures are queued for the workers), 2 on bad usage; never prints a secret.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestRuntime, type TestRuntime } from '@ai-trader/adapters/testing';
 import { listAlerts } from '@ai-trader/core';
@@ -60,6 +63,22 @@ describe('ai-trader alert send', () => {
     expect(again.allFailed).toBe(false);
     expect(webhook.requests.at(-1)!.body).toMatchObject({ count: 2 });
     for (const s of secrets) expect(r.stdout + r.stderr + JSON.stringify(again)).not.toContain(s);
+  });
+
+  it('writes its log lines to the runbook\'s category files like the console and the workers (LOG_DIR)', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'ait-cli-logs-'));
+    try {
+      const message = 'Disk on the database host at 93 %';
+      const r = await send(['--level', 'critical', '--message', message, '--key', 'cli-logs-test'], { ...sinks, LOG_DIR: dir, NODE_ENV: 'production' });
+      expect(r.status, r.stderr + r.stdout).toBe(0);
+      const read = (f: string) => readFileSync(path.join(dir, f), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+      const all = read('ai_trader.log');
+      expect(all.some((l) => l.name === 'cli' && String(l.msg).includes(message))).toBe(true);
+      expect(read('errors/critical.log').some((l) => String(l.msg).includes(message))).toBe(true);
+      for (const s of secrets) expect(readFileSync(path.join(dir, 'ai_trader.log'), 'utf8')).not.toContain(s);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('says which sinks are not configured; --key and --source name the alert', async () => {

@@ -3,7 +3,7 @@
 import { hostname, userInfo } from 'node:os';
 import { ConfigError, parseConfig, type TConfig } from '@ai-trader/contracts';
 import { createRuntime, type Runtime } from '@ai-trader/adapters';
-import { createLogger } from '@ai-trader/core';
+import { createLogger, LogFiles, resolveLogDir } from '@ai-trader/core';
 import { createPgPool, type PgPool } from '@ai-trader/db';
 
 export class CliError extends Error {
@@ -43,11 +43,22 @@ export function createContext(env: Record<string, string | undefined> = process.
   let pool: PgPool | null = null;
   return {
     config,
-    runtime: () => (rt ??= createRuntime(config, { name: 'cli', logger: createLogger({ name: 'cli', level: env.LOG_LEVEL ?? 'warn' }) })),
+    runtime: () => (rt ??= createRuntime(config, { name: 'cli', logger: cliLogger(config, env) })),
     pool: () => (pool ??= createPgPool(config.DATABASE_URL, { name: 'cli-direct', max: config.PG_POOL_MAX, acquireTimeoutMs: config.PG_POOL_ACQUIRE_TIMEOUT_MS })),
     async close() {
       await rt?.close();
       await pool?.end();
     },
   };
+}
+
+/**
+ * The CLI's logger: warnings and worse on stdout (LOG_LEVEL), and — like the console and the workers — the runbook's
+ * category files under LOG_DIR at LOG_FILE_LEVEL, so what an operator's command did is in logs/ too. Written
+ * synchronously: a short command can end before an asynchronous file has even opened.
+ */
+function cliLogger(config: TConfig, env: Record<string, string | undefined>) {
+  const dir = resolveLogDir(config);
+  const files = dir ? new LogFiles({ dir, format: config.LOG_FILE_FORMAT, sync: true }) : undefined;
+  return createLogger({ name: 'cli', level: env.LOG_LEVEL ?? 'warn', files, fileLevel: config.LOG_FILE_LEVEL });
 }
