@@ -22,7 +22,14 @@ export function parseYamlConfig<S extends z.ZodType>(text: string, file: string,
     return { line: p.line, column: p.col };
   };
   if (doc.errors.length) throw new ConfigFileError(file, doc.errors.map((e) => ({ ...at(e.pos[0]), message: `not valid YAML: ${e.message.split('\n')[0]}` })));
-  const parsed = schema.safeParse(doc.toJS() ?? {});
+  let js: unknown;
+  try {
+    js = doc.toJS();
+  } catch (e) {
+    // The yaml library refuses alias bombs ("billion laughs") and the like while building values: still a bad file.
+    throw new ConfigFileError(file, [{ line: 1, column: 1, message: `not valid YAML: ${(e as Error).message}` }]);
+  }
+  const parsed = schema.safeParse(js ?? {});
   if (parsed.success) return parsed.data;
   throw new ConfigFileError(
     file,
