@@ -75,7 +75,9 @@ export function createQueues(connection: ConnectionOptions, prefix: string): Que
 /** True when no queue of the live pipeline has waiting, delayed or active work. */
 export async function pipelineIdle(queues: Map<TJobName, Queue>): Promise<boolean> {
   for (const [name, q] of queues) {
-    if (name.startsWith('backfill.') || name.startsWith('monitor.') || name.startsWith('maintenance.') || name.startsWith('alerts.')) continue; // history loads, watches and alert deliveries run beside the live pipeline, not in it
+    // History loads, watches, scheduled jobs (their triggers wait as delayed jobs) and alert deliveries run beside the
+    // live pipeline, not in it.
+    if (['backfill.', 'monitor.', 'maintenance.', 'alerts.', 'scheduler.', 'scanner.'].some((p) => name.startsWith(p))) continue;
     const c = await q.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'waiting-children');
     if (Object.values(c).some((n) => n > 0)) return false;
   }
