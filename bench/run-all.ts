@@ -99,7 +99,7 @@ for (const [i, b] of chosen.entries()) {
 }
 
 const machine = `${os.cpus().length} × ${os.cpus()[0]?.model.trim() ?? 'CPU'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${os.type()} ${os.release()}`;
-const rows = runs.flatMap((r) => (r.results.length ? r.results.map((x) => ({ r, x })) : [{ r, x: null }]));
+const rows = runs.flatMap<{ r: Run; x: BenchResult | null }>((r) => (r.results.length ? r.results.map((x) => ({ r, x })) : [{ r, x: null }]));
 const md = [
   `# Benchmarks — ${quick ? 'quick' : 'full'} run of ${new Date(started).toISOString()} (commit ${commit})`,
   '',

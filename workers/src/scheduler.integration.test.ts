@@ -45,6 +45,27 @@ const DEFS = `jobs:
     description: a backfill no backfill worker takes here, so it waits past its timeout
     queue: backfill.scheduled
     timeout: 1s
+  features_only:
+    description: features of the last trading day
+    queue: maintenance.features
+  scan_layer0:
+    description: scanner layer0 with ops/scanner.yaml
+    queue: scanner.run
+    payload: { layer: layer0 }
+  eod:
+    description: equity snapshot and breakers
+    queue: monitor.breakers
+    depends_on: [reconcile_now]
+  reconcile_now:
+    description: reconciliation with the sim broker
+    queue: monitor.reconcile
+  validate_day:
+    description: the daily data chores
+    queue: maintenance.daily-data
+  archive_old:
+    description: nothing is that old
+    queue: maintenance.archive
+    payload: { days: 3650 }
   trades:
     description: a job that trades
     every: 1d
@@ -132,6 +153,16 @@ describe('scheduler', () => {
     expect(child!.attemptsMade).toBe(3);
     expect(child!.opts.backoff).toEqual({ type: 'fixed', delay: 50 });
     expect(await (await rt.queues.queues.get('maintenance.partitions')!.getJob(`run-${after.id}`))!.getState()).toBe('failed');
+  });
+
+  it('the default jobs\' tasks call their use-cases (features, scanner, reconciliation then snapshot, validation, archive)', async () => {
+    for (const job of ['features_only', 'scan_layer0', 'eod', 'validate_day', 'archive_old']) {
+      const t = await triggerJob(rt.deps, defs, job, { trigger: 'manual' });
+      const runs = await settle(t.runId);
+      expect(runs.map((r) => [r.job, r.status, r.error])).toEqual(runs.map((r) => [r.job, 'succeeded', null]));
+    }
+    expect(await rt.deps.prisma.equitySnapshot.count()).toBeGreaterThan(0);
+    expect(await rt.deps.prisma.scannerRun.count({ where: { layer: 'layer0' } })).toBe(1);
   });
 
   it('fails a run that passes its timeout', async () => {
