@@ -2,12 +2,13 @@
 // per process, and closes everything in order: feed first, then workers finish their active jobs.
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { pipelineIdle, createRedis, HEARTBEAT_TTL_SECONDS, instrumentWorker, keys, markFeedActive, markFeedStopped, recordRun, syncSchedules } from '@ai-trader/core';
+import { pipelineIdle, createRedis, HEARTBEAT_TTL_SECONDS, keys, markFeedActive, markFeedStopped, syncSchedules } from '@ai-trader/core';
 import { AlpacaStream, loadJobDefinitions, loadReplay, PolygonStream, runReplay, syntheticBars, type AlpacaBroker, type Runtime } from '@ai-trader/adapters';
 import type { TBar, TJobName, TTradeUpdate } from '@ai-trader/contracts';
 import { ensurePartitions, TIMEFRAME_TABLE } from '@ai-trader/db';
-import { Worker } from 'bullmq';
+import type { Worker } from 'bullmq';
 import { memoryCeilingMb, watchMemory } from './memory-watch.ts';
+import { pipelineWorker } from './pipeline-worker.ts';
 import { PROCESSORS, ROLE_QUEUES, type ProcessorContext } from './processors/pipeline.processors.ts';
 
 export type Role = 'feed' | keyof typeof ROLE_QUEUES;
@@ -38,14 +39,7 @@ export async function startPipeline(rt: Runtime, roles: Role[], opts: { feed?: b
   for (const role of roles) for (const { queue, concurrency } of ROLE_QUEUES[role] ?? []) wanted.set(queue, Math.max(wanted.get(queue) ?? 0, concurrency));
   for (const d of Object.values(ctx.definitions ?? {})) wanted.set(d.queue, Math.max(wanted.get(d.queue) ?? 0, d.concurrency));
   for (const [queue, concurrency] of wanted) {
-    // A run the scheduler queued is recorded in job_runs and held to its timeout; other jobs pass straight through.
-    const w = new Worker(queue, (job, token) => recordRun(deps, job, (signal) => PROCESSORS[queue](deps, job, token, { ...ctx, signal })), {
-      connection: workerRedis, prefix: config.REDIS_PREFIX, concurrency,
-      lockDuration: config.WORKER_LOCK_DURATION_MS, stalledInterval: config.WORKER_STALLED_INTERVAL_MS, maxStalledCount: config.WORKER_MAX_STALLED_COUNT,
-    });
-    w.on('failed', (job, err) => logger.warn({ queue, jobId: job?.id, attempt: job?.attemptsMade, err: err.message }, 'job failed'));
-    w.on('error', (err) => logger.error({ queue, err: err.message }, 'worker error'));
-    instrumentWorker(w, queue); // job durations per queue for the metrics endpoint
+    const w = pipelineWorker(rt, queue, (d, job, token, signal) => PROCESSORS[queue](d, job, token, { ...ctx, signal }), { concurrency, connection: workerRedis });
     workers.push(w);
   }
 
