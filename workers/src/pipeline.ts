@@ -9,7 +9,7 @@ import { ensurePartitions, TIMEFRAME_TABLE } from '@ai-trader/db';
 import type { Worker } from 'bullmq';
 import { memoryCeilingMb, watchMemory } from './memory-watch.ts';
 import { pipelineWorker } from './pipeline-worker.ts';
-import { PROCESSORS, ROLE_QUEUES, type ProcessorContext } from './processors/pipeline.processors.ts';
+import { PROCESSORS, ROLE_QUEUES, WORK_BEHIND, type ProcessorContext } from './processors/pipeline.processors.ts';
 
 export type Role = 'feed' | keyof typeof ROLE_QUEUES;
 export const ALL_ROLES: Role[] = ['feed', ...(Object.keys(ROLE_QUEUES) as Role[])];
@@ -37,7 +37,8 @@ export async function startPipeline(rt: Runtime, roles: Role[], opts: { feed?: b
   const workers: Worker[] = [];
   const wanted = new Map<TJobName, number>();
   for (const role of roles) for (const { queue, concurrency } of ROLE_QUEUES[role] ?? []) wanted.set(queue, Math.max(wanted.get(queue) ?? 0, concurrency));
-  for (const d of Object.values(ctx.definitions ?? {})) wanted.set(d.queue, Math.max(wanted.get(d.queue) ?? 0, d.concurrency));
+  for (const d of Object.values(ctx.definitions ?? {}))
+    for (const { queue, concurrency } of [{ queue: d.queue, concurrency: d.concurrency }, ...(WORK_BEHIND[d.queue] ?? [])]) wanted.set(queue, Math.max(wanted.get(queue) ?? 0, concurrency));
   for (const [queue, concurrency] of wanted) {
     const w = pipelineWorker(rt, queue, (d, job, token, signal) => PROCESSORS[queue](d, job, token, { ...ctx, signal }), { concurrency, connection: workerRedis });
     workers.push(w);

@@ -42,8 +42,9 @@ const DEFS = `jobs:
     pre_open_offset: 30m
     queue: maintenance.partitions
   slow_backfill:
-    description: a backfill no backfill worker takes here, so it waits past its timeout
+    description: 40 chunks (4 symbols x 10 days) worked here, checked every 2 s; it cannot end within its timeout
     queue: backfill.scheduled
+    payload: { days: 10 }
     timeout: 1s
   features_only:
     description: features of the last trading day

@@ -55,6 +55,15 @@ export const PROCESSORS: { [N in TJobName]: Processor } = {
   'maintenance.daily-data': (deps, job) => dailyDataMaintenance(deps, parse('maintenance.daily-data', job)),
 };
 
+/** Queues a scheduled task's work continues on (a scheduled backfill's chunks): a process running the scheduler
+ *  role works them too, so a scheduled run can finish where no backfill role runs. */
+export const WORK_BEHIND: Partial<Record<TJobName, { queue: TJobName; concurrency: number }[]>> = {
+  'backfill.scheduled': [
+    { queue: 'backfill.chunk', concurrency: 4 },
+    { queue: 'backfill.run', concurrency: 1 },
+  ],
+};
+
 /** Which queues each worker role consumes. Ordered hops that must not race run with concurrency 1. */
 export const ROLE_QUEUES: Record<string, { queue: TJobName; concurrency: number }[]> = {
   ingest: [
