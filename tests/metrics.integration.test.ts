@@ -87,6 +87,8 @@ describe('metrics while orders flow', () => {
       expect(total(a, 'trading_orders_total', { status: 'accepted', side: 'BUY' })).toBe(5);
       expect(total(a, 'trading_orders_total', { status: 'denied', side: 'SELL', reason: 'NO_POSITION_TO_EXIT' })).toBe(2);
       expect(total(a, 'trading_fills_total')).toBe(10);
+      expect(total(a, 'trading_orders_closed_total', { status: 'filled' })).toBe(10);
+      expect(total(a, 'trading_orders_closed_total', { status: 'rejected' })).toBe(0);
       expect(total(a, 'trading_positions_open')).toBe(0);
       expect(total(a, 'trading_pnl_realized')).toBeCloseTo(28.6, 6);
       expect(total(a, 'trading_pnl_total')).toBeCloseTo(28.6, 6);

@@ -117,6 +117,10 @@ export function createBusinessMetrics(deps: SnapshotDeps, opts: { timeoutMs?: nu
   gauge('trading_orders_working', 'Orders working at the broker, by status.', ['status'], (m, s) => {
     for (const o of s.postgres?.working ?? []) m.set({ status: o.status }, o.n);
   });
+  counter('trading_orders_closed_total', 'Orders that reached an end state, by side and status: filled, canceled, expired, rejected (by the broker, at submission or after accepting).',
+    ['side', 'status'], (m, s) => {
+      for (const o of s.postgres?.closed ?? []) m.inc({ side: o.side, status: o.status }, o.n);
+    });
   counter('trading_fills_total', 'Fills booked, by side.', ['side'], (m, s) => {
     for (const f of s.postgres?.fills ?? []) m.inc({ side: f.side }, f.n);
   });

@@ -16,6 +16,8 @@ interface Count { n: number }
 export interface PgPart {
   orders: Array<Count & { side: string; status: string; reason: string }>;
   working: Array<Count & { status: string }>;
+  /** Orders in an end state (filled, canceled, rejected — at submission or later —, expired): end states never change. */
+  closed: Array<Count & { side: string; status: string }>;
   fills: Array<Count & { side: string }>;
   positions: Array<{ symbol: string; qty: string; avgCost: string }>;
   pendingIntents: number;
@@ -63,6 +65,8 @@ SELECT
        FROM order_intents WHERE status IN ('BLOCKED', 'FAILED') GROUP BY 1, 2, 3) x) AS orders,
   (SELECT coalesce(json_agg(x), '[]') FROM (SELECT status::text AS status, count(*)::int AS n FROM orders
      WHERE status IN ('pending_new', 'new', 'partially_filled') GROUP BY 1) x) AS working,
+  (SELECT coalesce(json_agg(x), '[]') FROM (SELECT side::text AS side, status::text AS status, count(*)::int AS n FROM orders
+     WHERE status IN ('filled', 'canceled', 'rejected', 'expired') GROUP BY 1, 2) x) AS closed,
   (SELECT coalesce(json_agg(x), '[]') FROM (SELECT side::text AS side, count(*)::int AS n FROM fills GROUP BY 1) x) AS fills,
   (SELECT coalesce(json_agg(json_build_object('symbol', symbol, 'qty', qty::text, 'avgCost', "avgCost"::text)), '[]')
      FROM positions WHERE qty <> 0) AS positions,
