@@ -21,3 +21,4 @@ export { createProviderCredentials, type ProviderCredentials } from './provider-
 export { fixedCredentials } from './net/credentials.ts';
 export { type AlpacaKeys } from './alpaca/alpaca-rest.ts';
 export * from './config-files/job-definitions.ts';
+export * from './config-files/capital-ramp.ts';

@@ -124,6 +124,8 @@ export const ZConfig = z
     METRICS_SCRAPE_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(3000),
     /** The scheduled jobs (default: ops/job-definitions.yaml of this repository). */
     JOB_DEFINITIONS_FILE: z.string().min(1).optional(),
+    /** The capital ramp's steps (default: ops/capital-ramp.yaml of this repository). */
+    CAPITAL_RAMP_FILE: z.string().min(1).optional(),
     /** A worker process whose memory (RSS) passes this many MB closes its workers and exits with code 75, for its
      *  supervisor to start it again; the memory_mb of the scheduled jobs it runs can set a lower ceiling. */
     WORKER_MEMORY_LIMIT_MB: z.coerce.number().int().min(32).max(262_144).optional(),

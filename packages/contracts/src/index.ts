@@ -18,3 +18,4 @@ export * from './accounts.ts';
 export * from './emergency.ts';
 export * from './database.ts';
 export * from './scheduler.ts';
+export * from './capital-ramp.ts';

@@ -101,6 +101,10 @@ export const JOBS = {
     payload: z.object({}),
     id: () => `backup-${Date.now()}`,
   },
+  'ramp.evaluate': {
+    payload: z.object({}),
+    id: () => `ramp-${Date.now()}`,
+  },
 } as const;
 
 export type TJobName = keyof typeof JOBS;

@@ -46,6 +46,8 @@ export const ZDenyReason = z.enum([
   'MAX_ORDERS_PER_MINUTE',
   'PRICE_COLLAR',
   'DUPLICATE_SIGNAL',
+  'RAMP_GROSS_EXPOSURE_CAP', // the capital ramp's current step (ops/capital-ramp.yaml)
+  'RAMP_ORDER_NOTIONAL_CAP',
 ]);
 export type TDenyReason = z.infer<typeof ZDenyReason>;
 

@@ -37,6 +37,8 @@ export * from './use-cases/backtest.ts';
 export * from './use-cases/list-signals.ts';
 export * from './use-cases/scanner.ts';
 export * from './use-cases/breakers.ts';
+export * from './use-cases/capital-ramp.ts';
+export * from './use-cases/capital-ramp-facts.ts';
 export * from './use-cases/reconcile.ts';
 export * from './use-cases/jobs-view.ts';
 export * from './use-cases/risk-view.ts';

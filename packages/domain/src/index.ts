@@ -3,6 +3,7 @@ export * from './bars/validate-bar.ts';
 export * from './strategy/ma-cross.ts';
 export * from './risk/pre-trade.ts';
 export * from './risk/exits.ts';
+export * from './risk/capital-ramp.ts';
 export * from './orders/order-state.ts';
 export * from './portfolio/position.ts';
 export * from './portfolio/position-value.ts';

@@ -4,9 +4,9 @@ import path from 'node:path';
 import { readFileSync } from 'node:fs';
 import { JOBS, ZScannerConfig, type TJobName, type TJobPayload } from '@ai-trader/contracts';
 import {
-  runScanner, scheduledArchive, scheduledBackfill, scheduledBackup, scheduledFeatures, scheduledPartitions, scheduledVacuum, triggerJob,
+  evaluateRamp, readinessNotWired, runScanner, scheduledArchive, scheduledBackfill, scheduledBackup, scheduledFeatures, scheduledPartitions, scheduledVacuum, triggerJob,
 } from '@ai-trader/core';
-import { parseYamlConfig } from '@ai-trader/adapters';
+import { ConfigFileError, loadCapitalRamp, parseYamlConfig } from '@ai-trader/adapters';
 import { UnrecoverableError, type Job } from 'bullmq';
 import type { Processor } from './pipeline.processors.ts';
 
@@ -39,4 +39,16 @@ export const SCHEDULER_PROCESSORS = {
   'maintenance.archive': (deps, job) => scheduledArchive(deps, payload('maintenance.archive', job)),
   'maintenance.vacuum': (deps, job) => scheduledVacuum(deps, payload('maintenance.vacuum', job)),
   'maintenance.backup': (deps) => scheduledBackup(deps),
+  // The capital ramp's evaluation: its file read at each run (a bad file fails the run with its line, no retry).
+  // Readiness: not wired yet (readinessNotWired holds every advance; see ARCHITECTURE.md "Capital ramp").
+  'ramp.evaluate': async (deps) => {
+    let ramp;
+    try {
+      ramp = loadCapitalRamp(deps.config.CAPITAL_RAMP_FILE).ramp;
+    } catch (e) {
+      throw e instanceof ConfigFileError ? new UnrecoverableError(e.message) : e;
+    }
+    const r = await evaluateRamp(deps, { ramp, readiness: readinessNotWired });
+    return { verdict: r.verdict.kind, reason: r.verdict.reason, step: r.state?.stepName ?? null };
+  },
 } satisfies Partial<Record<TJobName, Processor>>;

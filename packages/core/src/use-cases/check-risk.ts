@@ -37,7 +37,9 @@ const FACTS = `
          -- A protective stop at the broker stands aside for any other exit (submitIntent cancels it first).
          (SELECT coalesce(sum(rem), 0)::text FROM working WHERE side = 'SELL' AND symbol = $1 AND "exitReason" IS DISTINCT FROM 'protective_stop') AS "sellQtyHere",
          (SELECT count(*) FROM working w JOIN risk_decisions d ON d.id = w."riskDecisionId" JOIN signals s ON s.id = d."signalId"
-           WHERE $3::text IS NOT NULL AND w.symbol = $1 AND w.side = 'BUY' AND s.strategy = $3)::int AS duplicates`;
+           WHERE $3::text IS NOT NULL AND w.symbol = $1 AND w.side = 'BUY' AND s.strategy = $3)::int AS duplicates,
+         -- The capital ramp's step (one settings row, written by its evaluation; capital-ramp.ts).
+         (SELECT value FROM settings WHERE key = 'capitalRamp') AS ramp`;
 
 interface FactsRow {
   state: TTradingState | null;
@@ -49,6 +51,7 @@ interface FactsRow {
   buyQtyHere: string;
   sellQtyHere: string;
   duplicates: number;
+  ramp: { enabled?: boolean; stepName?: string; maxGrossExposure?: string; maxOrderNotional?: string } | null;
 }
 
 export interface OrderQuestion {
@@ -104,6 +107,7 @@ async function gather(deps: Pick<Deps, 'config' | 'redis' | 'pool' | 'clock' | '
     openOrders: f.openOrders,
     ordersLastMinute: f.recent,
     duplicate: f.duplicates > 0,
+    ramp: rampCaps(f.ramp),
     limits: {
       // The strategy's sizing proposes the entry's size; without one (older signals, a what-if), the configured default.
       orderNotional: q.targetNotional != null ? dec(q.targetNotional) : dec(c.ORDER_NOTIONAL),
@@ -112,6 +116,12 @@ async function gather(deps: Pick<Deps, 'config' | 'redis' | 'pool' | 'clock' | '
       maxOpenOrders: c.RISK_MAX_OPEN_ORDERS, maxOrdersPerMinute: c.RISK_MAX_ORDERS_PER_MINUTE, priceCollarPct: c.RISK_PRICE_COLLAR_PCT,
     },
   };
+}
+
+/** The ramp's caps from its settings row; none while the ramp is off or has not started. */
+function rampCaps(r: FactsRow['ramp']): PreTradeInput['ramp'] {
+  if (!r?.enabled || !r.maxGrossExposure || !r.maxOrderNotional) return null;
+  return { step: r.stepName ?? '?', maxGrossExposure: dec(r.maxGrossExposure), maxOrderNotional: dec(r.maxOrderNotional) };
 }
 
 interface SignalFacts {

@@ -4,7 +4,7 @@
 //
 // Order of the checks: what stops everything (HALTED, market closed, order rate), then exits (allowed while
 // REDUCING, never blocked by entry limits), then entries: REDUCING, stale data, tradable, collar, duplicate,
-// sizing, per-symbol limits, exposure, open orders, buying power.
+// sizing, per-symbol limits, the capital ramp's caps, exposure, open orders, buying power.
 import type Decimal from 'decimal.js';
 import type { TDenyReason, TOrderSide, TTradingState } from '@ai-trader/contracts';
 import { Dec, ZERO } from '../money.ts';
@@ -35,6 +35,8 @@ export interface PreTradeInput {
   ordersLastMinute?: number; // intents created in the last 60 s
   duplicate?: boolean; // this strategy already has a working order on this symbol and side
   limits: RiskLimits;
+  /** The capital ramp's current step (ops/capital-ramp.yaml), when the ramp is on: caps on entries only. */
+  ramp?: { step: string; maxGrossExposure: Decimal; maxOrderNotional: Decimal } | null;
 }
 
 export type PreTradeDecision =
@@ -73,6 +75,11 @@ export function checkPreTrade(i: PreTradeInput): PreTradeDecision {
   if (notionalAfter.gt(L.maxPositionNotional))
     return deny('MAX_POSITION_NOTIONAL', `position would be worth ${notionalAfter.toFixed(2)}, limit ${L.maxPositionNotional.toFixed(2)}`);
   const cost = qty.times(i.price);
+  const R = i.ramp;
+  if (R && cost.gt(R.maxOrderNotional))
+    return deny('RAMP_ORDER_NOTIONAL_CAP', `order costs ${cost.toFixed(2)}, the capital ramp's step "${R.step}" caps one order at ${R.maxOrderNotional.toFixed(2)}`);
+  if (R && i.exposure && i.exposure.gross.plus(cost).gt(R.maxGrossExposure))
+    return deny('RAMP_GROSS_EXPOSURE_CAP', `gross exposure would be ${i.exposure.gross.plus(cost).toFixed(2)}, the capital ramp's step "${R.step}" caps it at ${R.maxGrossExposure.toFixed(2)}`);
   if (i.exposure && L.maxGrossExposure && i.exposure.gross.plus(cost).gt(L.maxGrossExposure))
     return deny('MAX_GROSS_EXPOSURE', `gross exposure would be ${i.exposure.gross.plus(cost).toFixed(2)}, limit ${L.maxGrossExposure.toFixed(2)}`);
   if (i.exposure && L.maxNetExposure && i.exposure.net.plus(cost).gt(L.maxNetExposure))
