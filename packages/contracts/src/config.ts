@@ -2,6 +2,7 @@
 // A bad value stops start-up with one line naming the variable (see ConfigError).
 import path from 'node:path';
 import { z } from 'zod';
+import { parseReadinessWindows } from './readiness.ts';
 
 const csv = z
   .string()
@@ -232,6 +233,21 @@ export const ZConfig = z
     ALERT_REPEAT_MINUTES: z.coerce.number().int().min(0).max(24 * 60).default(15),
     /** One sink attempt (HTTP request or SMTP session) gives up after this long. */
     ALERT_SINK_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+
+    /** Go-live readiness (readiness.ts). Prometheus's HTTP API, asked whether its targets are up and its alert rules loaded. */
+    PROMETHEUS_URL: url(['http', 'https']).optional(),
+    /** Trading days of clean paper trading the paper-record check asks for. */
+    READINESS_PAPER_DAYS: z.coerce.number().int().min(1).max(250).default(5),
+    /** Partitions must exist this many days ahead. */
+    READINESS_PARTITION_DAYS_AHEAD: z.coerce.number().int().min(1).max(365).default(7),
+    /** Headroom: at least this share of the backup disk free, and Redis under this share of its maxmemory. */
+    READINESS_MIN_DISK_FREE_PCT: z.coerce.number().gt(0).max(100).default(10),
+    READINESS_MAX_REDIS_MEMORY_PCT: z.coerce.number().gt(0).max(100).default(80),
+    /** Freshness windows per check, overriding the defaults: `paper.record=26h,db.backup-restore=8d`. */
+    READINESS_WINDOWS: z.string().superRefine((s, ctx) => {
+      const r = parseReadinessWindows(s);
+      if ('error' in r) ctx.addIssue({ code: 'custom', message: r.error });
+    }).optional(),
 
     DEMO_ADMIN_EMAIL: z.string().email().default('admin@example.com'),
     DEMO_ADMIN_PASSWORD: z.string().min(12, 'must be at least 12 characters').optional(),

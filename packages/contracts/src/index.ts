@@ -19,3 +19,4 @@ export * from './emergency.ts';
 export * from './database.ts';
 export * from './scheduler.ts';
 export * from './capital-ramp.ts';
+export * from './readiness.ts';

@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { ZAlertDelivery } from './alerts.ts';
 import { ZBar, ZSymbol, ZTimeframe, ZTradeUpdate } from './market.ts';
+import { ZReadinessCheckId } from './readiness.ts';
 import { ZScannerLayer } from './scanner.ts';
 
 export const ZDay = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date like 2025-06-04');
@@ -100,6 +101,11 @@ export const JOBS = {
   'maintenance.backup': {
     payload: z.object({}),
     id: () => `backup-${Date.now()}`,
+  },
+  // Go-live readiness checks (readiness.ts): the expensive ones on a schedule, any by hand.
+  'readiness.run': {
+    payload: z.object({ checks: z.array(ZReadinessCheckId).min(1).optional() }),
+    id: () => `readiness-${Date.now()}`,
   },
   'ramp.evaluate': {
     payload: z.object({}),

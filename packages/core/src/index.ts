@@ -75,3 +75,7 @@ export * from './infra/metrics-snapshot.ts';
 export * from './infra/metrics-business.ts';
 export * from './infra/metrics-http.ts';
 export * from './infra/metrics-console.ts';
+export * from './use-cases/readiness.ts';
+export * from './use-cases/readiness-gate.ts';
+export { scanBundles, TEST_CODE_MARKERS } from './use-cases/readiness-code.ts';
+export { scratchDatabaseUrl } from './use-cases/readiness-database.ts';

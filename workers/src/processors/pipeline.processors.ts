@@ -104,6 +104,7 @@ export const ROLE_QUEUES: Record<string, { queue: TJobName; concurrency: number 
     { queue: 'maintenance.archive', concurrency: 1 },
     { queue: 'maintenance.vacuum', concurrency: 1 },
     { queue: 'maintenance.backup', concurrency: 1 },
+    { queue: 'readiness.run', concurrency: 1 },
     { queue: 'ramp.evaluate', concurrency: 1 },
   ],
 };

@@ -7,6 +7,7 @@ import {
   evaluateRamp, readinessNotWired, runScanner, scheduledArchive, scheduledBackfill, scheduledBackup, scheduledFeatures, scheduledPartitions, scheduledVacuum, triggerJob,
 } from '@ai-trader/core';
 import { ConfigFileError, loadCapitalRamp, parseYamlConfig } from '@ai-trader/adapters';
+import { runReadiness, SCHEDULED_READINESS_CHECKS } from '@ai-trader/core';
 import { UnrecoverableError, type Job } from 'bullmq';
 import type { Processor } from './pipeline.processors.ts';
 
@@ -39,6 +40,12 @@ export const SCHEDULER_PROCESSORS = {
   'maintenance.archive': (deps, job) => scheduledArchive(deps, payload('maintenance.archive', job)),
   'maintenance.vacuum': (deps, job) => scheduledVacuum(deps, payload('maintenance.vacuum', job)),
   'maintenance.backup': (deps) => scheduledBackup(deps),
+  // Readiness checks (default: the expensive ones the report leaves to the schedule), stored with the job as who ran them.
+  'readiness.run': async (deps, job) => {
+    const { checks } = payload('readiness.run', job);
+    const r = await runReadiness(deps, { checks: checks ?? SCHEDULED_READINESS_CHECKS, ranBy: `job:${job.name}`, trigger: 'schedule' });
+    return { checks: r.map((x) => `${x.id} ${x.status}`) };
+  },
   // The capital ramp's evaluation: its file read at each run (a bad file fails the run with its line, no retry).
   // Readiness: not wired yet (readinessNotWired holds every advance; see ARCHITECTURE.md "Capital ramp").
   'ramp.evaluate': async (deps) => {
