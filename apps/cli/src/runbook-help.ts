@@ -13,6 +13,7 @@ interface Entry { group: RunbookGroup; summary: string; example: string }
  * under "Other commands:" and fails the runbook test.
  */
 export const RUNBOOK: Record<string, Entry> = {
+  broker: { group: 'Trading', summary: 'the broker account: go-live (only when readiness is all pass), go-paper, status', example: 'ai-trader broker go-live --confirm --reason "readiness all pass"' },
   trade: { group: 'Trading', summary: 'start the workers in the foreground: paper (Alpaca paper) or live-sim (sim broker, replayed bars)', example: 'ai-trader trade --mode live-sim' },
   risk: { group: 'Trading', summary: 'would an order pass risk now, and if not why (writes nothing)', example: 'ai-trader risk check --symbol AAPL --side BUY' },
   strategies: { group: 'Trading', summary: 'strategy configuration: list, apply a file, enable, disable (audited)', example: 'ai-trader strategies list' },
@@ -32,6 +33,7 @@ export const RUNBOOK: Record<string, Entry> = {
   validate: { group: 'Operations', summary: 'check components (database, redis, broker, feed, partitions, audit-chain, config) or stored bars', example: 'ai-trader validate --all' },
   recover: { group: 'Operations', summary: 'recovery runbooks: recover system, recover --from-backup DATE (not while ACTIVE)', example: 'ai-trader recover system' },
   scheduler: { group: 'Operations', summary: 'the scheduled jobs: start, run one now, status', example: 'ai-trader scheduler status' },
+  readiness: { group: 'Operations', summary: 'go-live readiness: every check with status, evidence, age, what to do; run them now', example: 'ai-trader readiness run' },
   help: { group: 'Operations', summary: 'the help of one command (the same as COMMAND --help)', example: 'ai-trader help status' },
   keys: { group: 'Security/Audit', summary: 'provider API keys stored encrypted: add, test, rotate, roll back', example: 'ai-trader keys test --provider alpaca' },
   users: { group: 'Security/Audit', summary: 'console accounts: add, list, set-role, disable, unlock', example: 'ai-trader users list' },

@@ -90,3 +90,10 @@ export async function goPaper(deps: Pick<Deps, 'prisma' | 'logger'>, input: { ac
   deps.logger.info({ category: 'audit', actor: input.actor.email, changed: r.changed }, 'broker account switched to paper');
   return r;
 }
+
+/** The two-person approval policy (settings.twoPersonApproval, kept by the api's approvals): on, the live switch needs
+ *  a second admin, which only the console's approvals can give — the CLI then refuses. */
+export async function twoPersonApprovalOn(deps: Pick<Deps, 'prisma'>): Promise<boolean> {
+  const row = await deps.prisma.setting.findUnique({ where: { key: 'twoPersonApproval' } });
+  return row?.value === true;
+}
