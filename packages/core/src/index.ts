@@ -79,7 +79,3 @@ export * from './use-cases/readiness.ts';
 export * from './use-cases/readiness-gate.ts';
 export { scanBundles, TEST_CODE_MARKERS } from './use-cases/readiness-code.ts';
 export { scratchDatabaseUrl } from './use-cases/readiness-database.ts';
-export * from './use-cases/readiness.ts';
-export * from './use-cases/readiness-gate.ts';
-export { scanBundles, TEST_CODE_MARKERS } from './use-cases/readiness-code.ts';
-export { scratchDatabaseUrl } from './use-cases/readiness-database.ts';
