@@ -15,6 +15,7 @@ import { approvalsRouter, settingsRouter, usersRouter } from './routers/admin.ts
 import { keysRouter } from './routers/keys.ts';
 import { databaseRouter } from './routers/database.ts';
 import { emergencyRouter } from './routers/emergency.ts';
+import { rampRouter } from './routers/ramp.ts';
 import { router, viewerProcedure } from './trpc.ts';
 
 export const appRouter = router({
@@ -37,5 +38,6 @@ export const appRouter = router({
   keys: keysRouter,
   database: databaseRouter,
   emergency: emergencyRouter,
+  ramp: rampRouter,
 });
 export type AppRouter = typeof appRouter;
