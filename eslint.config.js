@@ -22,6 +22,9 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
       '@typescript-eslint/no-explicit-any': 'error',
       'no-restricted-imports': ['error', noTestImports],
+      // The console's bundler leaves import.meta.dirname undefined: a module computing a path from it at load fails every
+      // route that imports it. path.dirname(fileURLToPath(import.meta.url)) works under tsx and Next alike.
+      'no-restricted-syntax': ['error', { selector: "MemberExpression[object.type='MetaProperty'][property.name=/^(dirname|filename)$/]", message: 'import.meta.dirname/filename is undefined in the console bundle: use path.dirname(fileURLToPath(import.meta.url))' }],
     },
   },
   // Layering: domain is pure; contracts depend on nothing of ours.
@@ -36,5 +39,5 @@ export default tseslint.config(
     rules: { 'no-restricted-imports': ['error', { patterns: [...noTestImports.patterns, { group: ['@ai-trader/*'], message: 'contracts depend on no other package of ours' }] }] },
   },
   // Tests may import helpers and frameworks.
-  { files: TEST_FILES, rules: { 'no-restricted-imports': 'off', 'no-empty-pattern': 'off' } },
+  { files: TEST_FILES, rules: { 'no-restricted-imports': 'off', 'no-restricted-syntax': 'off', 'no-empty-pattern': 'off' } },
 );

@@ -19,13 +19,18 @@ describe('import boundaries', () => {
     expect((await lint('packages/domain/src/x.ts', "import { Redis } from 'ioredis';\nexport const x = Redis;\n")).join()).toMatch(/domain is pure/);
   });
 
+  it('refuses import.meta.dirname in production modules (undefined in the console bundle), not in tests', async () => {
+    expect((await lint('packages/adapters/src/x.ts', "import path from 'node:path';\nexport const f = path.resolve(import.meta.dirname, 'a.yaml');\n")).join()).toMatch(/undefined in the console bundle/);
+    expect(await lint('tests/x.test.ts', "import path from 'node:path';\nexport const f = path.resolve(import.meta.dirname, 'a.yaml');\n")).toEqual([]);
+  });
+
   it('allows the same imports in tests', async () => {
     expect(await lint('packages/core/src/use-cases/x.integration.test.ts', "import { createTestDatabase } from '@ai-trader/db/testing';\nexport const x = createTestDatabase;\n")).toEqual([]);
   });
 
   it('finds no violation in the code as it stands', async () => {
     const results = await eslint.lintFiles(['packages', 'workers', 'apps', 'prisma']);
-    const bad = results.flatMap((r) => r.messages.filter((m) => m.ruleId === 'no-restricted-imports').map((m) => `${r.filePath}:${m.line} ${m.message}`));
+    const bad = results.flatMap((r) => r.messages.filter((m) => m.ruleId === 'no-restricted-imports' || m.ruleId === 'no-restricted-syntax').map((m) => `${r.filePath}:${m.line} ${m.message}`));
     expect(bad).toEqual([]);
   }, 120_000); // lints the whole tree: tens of seconds on a busy 2-core machine
 });

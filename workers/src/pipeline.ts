@@ -37,8 +37,8 @@ export async function startPipeline(rt: Runtime, roles: Role[], opts: { feed?: b
   const workers: Worker[] = [];
   const wanted = new Map<TJobName, number>();
   for (const role of roles) for (const { queue, concurrency } of ROLE_QUEUES[role] ?? []) wanted.set(queue, Math.max(wanted.get(queue) ?? 0, concurrency));
-  for (const d of Object.values(ctx.definitions ?? {}))
-    for (const { queue, concurrency } of [{ queue: d.queue, concurrency: d.concurrency }, ...(WORK_BEHIND[d.queue] ?? [])]) wanted.set(queue, Math.max(wanted.get(queue) ?? 0, concurrency));
+  for (const d of Object.values(ctx.definitions ?? {})) wanted.set(d.queue, Math.max(wanted.get(d.queue) ?? 0, d.concurrency));
+  for (const queue of [...wanted.keys()]) for (const b of WORK_BEHIND[queue] ?? []) wanted.set(b.queue, Math.max(wanted.get(b.queue) ?? 0, b.concurrency));
   for (const [queue, concurrency] of wanted) {
     const w = pipelineWorker(rt, queue, (d, job, token, signal) => PROCESSORS[queue](d, job, token, { ...ctx, signal }), { concurrency, connection: workerRedis });
     workers.push(w);

@@ -1,10 +1,11 @@
 // The scheduler's processors: the trigger (gates, then the job's flow after its dependencies) and the tasks that
 // only the scheduler starts. Thin, like the others: parse with the catalog's schema, call one use-case.
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { readFileSync } from 'node:fs';
 import { JOBS, ZScannerConfig, type TJobName, type TJobPayload } from '@ai-trader/contracts';
 import {
-  evaluateRamp, readinessNotWired, runScanner, scheduledArchive, scheduledBackfill, scheduledBackup, scheduledFeatures, scheduledPartitions, scheduledVacuum, triggerJob,
+  evaluateRamp, readinessChecks, runScanner, scheduledArchive, scheduledBackfill, scheduledBackup, scheduledFeatures, scheduledPartitions, scheduledVacuum, triggerJob,
 } from '@ai-trader/core';
 import { ConfigFileError, loadCapitalRamp, parseYamlConfig } from '@ai-trader/adapters';
 import { runReadiness, SCHEDULED_READINESS_CHECKS } from '@ai-trader/core';
@@ -12,7 +13,7 @@ import { UnrecoverableError, type Job } from 'bullmq';
 import type { Processor } from './pipeline.processors.ts';
 
 /** The scanner's configuration, read at each run so an edited file counts from the next one. */
-export const SCANNER_CONFIG_FILE = path.resolve(import.meta.dirname, '../../../ops/scanner.yaml');
+export const SCANNER_CONFIG_FILE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../ops/scanner.yaml');
 
 function payload<N extends TJobName>(name: N, job: Job): TJobPayload<N> {
   const r = JOBS[name].payload.safeParse(job.data);
@@ -47,7 +48,6 @@ export const SCHEDULER_PROCESSORS = {
     return { checks: r.map((x) => `${x.id} ${x.status}`) };
   },
   // The capital ramp's evaluation: its file read at each run (a bad file fails the run with its line, no retry).
-  // Readiness: not wired yet (readinessNotWired holds every advance; see ARCHITECTURE.md "Capital ramp").
   'ramp.evaluate': async (deps) => {
     let ramp;
     try {
@@ -55,7 +55,7 @@ export const SCHEDULER_PROCESSORS = {
     } catch (e) {
       throw e instanceof ConfigFileError ? new UnrecoverableError(e.message) : e;
     }
-    const r = await evaluateRamp(deps, { ramp, readiness: readinessNotWired });
+    const r = await evaluateRamp(deps, { ramp, readiness: readinessChecks });
     return { verdict: r.verdict.kind, reason: r.verdict.reason, step: r.state?.stepName ?? null };
   },
 } satisfies Partial<Record<TJobName, Processor>>;

@@ -3,6 +3,7 @@
 // does not parse is refused with its file, line and column, before anything runs (exit 2).
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { ZScannerConfig, ZScannerLayer, type TScannerConfig, type TScannerRunDetail } from '@ai-trader/contracts';
 import { etOffsetMinutes } from '@ai-trader/domain';
 import { ConfigFileError, parseYamlConfig } from '@ai-trader/adapters';
@@ -10,7 +11,7 @@ import type { Command } from 'commander';
 import { runScanner, ScannerRunError } from '@ai-trader/core';
 import { CliError, type CliContext } from '../context.ts';
 
-export const DEFAULT_SCANNER_CONFIG = path.resolve(import.meta.dirname, '../../../../ops/scanner.yaml');
+export const DEFAULT_SCANNER_CONFIG = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../ops/scanner.yaml');
 
 /** Reads and validates a scanner YAML file; any problem is a CliError (exit 2) naming file:line:column. */
 export function loadScannerConfig(file: string): TScannerConfig {

@@ -2,11 +2,12 @@
 // cron expressions) and refused with file:line:column and the reason at the first problem found.
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { jobDefinitionsSchema, type TJobDefinitions } from '@ai-trader/contracts';
 import { cronProblem } from '@ai-trader/core';
 import { ConfigFileError, parseYamlConfig } from './yaml-config.ts';
 
-export const DEFAULT_JOB_DEFINITIONS_FILE = path.resolve(import.meta.dirname, '../../../../ops/job-definitions.yaml');
+export const DEFAULT_JOB_DEFINITIONS_FILE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../ops/job-definitions.yaml');
 
 export function parseJobDefinitions(text: string, file: string): TJobDefinitions {
   return parseYamlConfig(text, file, jobDefinitionsSchema(cronProblem)).jobs;
