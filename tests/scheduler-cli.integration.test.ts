@@ -94,6 +94,13 @@ describe('ai-trader scheduler', () => {
     expect(failed.stdout).toMatch(/broken_backup: failed/);
     expect(failed.stderr).toMatch(/broken_backup failed: .*(ENOTDIR|not a directory)/i);
 
+    // The issue's example, with the repository's definitions: partitions_ahead, then data_backfill (the replay source
+    // here), each once.
+    const backfill = await runCli(['scheduler', 'run-job', 'data_backfill', '--file', 'ops/job-definitions.yaml', '--json'], env);
+    expect(backfill.status, backfill.stderr).toBe(0);
+    expect((JSON.parse(backfill.stdout) as { runs: Array<{ job: string; status: string }> }).runs.map((r) => [r.job, r.status])).toEqual([['partitions_ahead', 'succeeded'], ['data_backfill', 'succeeded']]);
+    expect(await rt.deps.prisma.backfillRun.count({ where: { requestedBy: 'system:scheduler', status: 'succeeded' } })).toBe(1);
+
     const after = await runCli(['scheduler', 'status'], env);
     expect(after.stdout).toMatch(/^analyze {2}ANALYZE after the partitions$/m);
     expect(after.stdout).toMatch(/last succeeded .*; failures 24 h: 0/);
@@ -103,7 +110,7 @@ describe('ai-trader scheduler', () => {
     const end = await p.exited;
     expect(end.code, end.out).toBe(0);
     expect(end.out).toContain('✓ scheduler stopped cleanly');
-  });
+  }, 300_000); // eight CLI processes, each paying for its own start
 
   it('a workers process past its memory ceiling exits 75 (WORKER_MEMORY_LIMIT_MB, or a job\'s memory_mb)', async () => {
     const w = startWorkersProcess({ ...env, WORKER_ROLES: 'scheduler', WORKER_MEMORY_LIMIT_MB: '40', WORKER_MEMORY_CHECK_MS: '200' }, running);
