@@ -1,11 +1,9 @@
 // Readiness check 5, database and infrastructure: partitions ahead, the newest backup restored into a scratch database
 // with its checksums compared (the expensive one: scheduled), Prometheus targets up and our alert rules loaded, disk
 // and Redis memory headroom.
-import { statfs } from 'node:fs/promises';
-import { readFile } from 'node:fs/promises';
+import { readFile, statfs } from 'node:fs/promises';
 import path from 'node:path';
 import { parseDatabaseUrl, quoteIdent } from '@ai-trader/db';
-import type { Deps } from '../ports.ts';
 import { restoreBackup } from './backup-database.ts';
 import { partitionStatus } from './database-health.ts';
 import { listBackups } from './recover-from-backup.ts';
@@ -159,17 +157,17 @@ export const headroomCheck: ReadinessCheck = {
     const field = (k: string) => Number(new RegExp(`^${k}:(\\d+)`, 'm').exec(info)?.[1] ?? NaN);
     const used = field('used_memory');
     const max = field('maxmemory') || field('total_system_memory');
-    const redisPct = max > 0 ? Math.round((used / max) * 1000) / 10 : NaN;
+    const redisPct = max > 0 ? (used / max) * 100 : NaN; // compared unrounded, shown to 0.01 %
     const evidence = {
       disk: dir, diskFreePct: freePct, diskFreeGb: Math.round((Number(fs.bavail) * Number(fs.bsize)) / 1e8) / 10, minDiskFreePct: c.READINESS_MIN_DISK_FREE_PCT,
-      redisUsedMb: Math.round(used / 1e5) / 10, redisLimitMb: Number.isFinite(max) ? Math.round(max / 1e5) / 10 : null, redisUsedPct: Number.isFinite(redisPct) ? redisPct : null,
+      redisUsedMb: Math.round(used / 1e5) / 10, redisLimitMb: Number.isFinite(max) ? Math.round(max / 1e5) / 10 : null, redisUsedPct: Number.isFinite(redisPct) ? Math.round(redisPct * 100) / 100 : null,
       maxRedisMemoryPct: c.READINESS_MAX_REDIS_MEMORY_PCT,
     };
     const problems: string[] = [];
     if (freePct < c.READINESS_MIN_DISK_FREE_PCT) problems.push(`${dir}: ${freePct} % free, below ${c.READINESS_MIN_DISK_FREE_PCT} %`);
     if (!Number.isFinite(redisPct)) problems.push('Redis did not say its memory use and limit (INFO memory)');
-    else if (redisPct > c.READINESS_MAX_REDIS_MEMORY_PCT) problems.push(`Redis uses ${redisPct} % of its memory limit, above ${c.READINESS_MAX_REDIS_MEMORY_PCT} %`);
+    else if (redisPct > c.READINESS_MAX_REDIS_MEMORY_PCT) problems.push(`Redis uses ${evidence.redisUsedPct} % of its memory limit, above ${c.READINESS_MAX_REDIS_MEMORY_PCT} %`);
     if (problems.length) return fail(problems.join('; '), evidence);
-    return pass(`disk ${freePct} % free; Redis at ${redisPct} % of its memory limit`, evidence);
+    return pass(`disk ${freePct} % free; Redis at ${evidence.redisUsedPct} % of its memory limit`, evidence);
   },
 };

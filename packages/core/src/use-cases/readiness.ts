@@ -1,6 +1,7 @@
 // Go-live readiness: runs the checks (readiness-<group>.ts), stores each result with its evidence in
 // readiness_results, and reads the report — the latest result per check, "stale" once older than its window,
 // "not-run" without one. A check that throws is a "fail" with its message, never a pass.
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import {
   parseReadinessWindows, READINESS_CHECK_IDS, type TReadinessCheckId, type TReadinessItem, type TReadinessReport, type TReadinessStatus, type TReadinessTrigger,
@@ -24,12 +25,15 @@ const ALL: ReadinessCheck[] = [
 export const READINESS_CHECKS: ReadonlyMap<TReadinessCheckId, ReadinessCheck> = new Map(ALL.map((c) => [c.id, c]));
 if (READINESS_CHECKS.size !== READINESS_CHECK_IDS.length) throw new Error('readiness: a check id of the contract has no check');
 
-const REPO = path.resolve(import.meta.dirname, '../../../..');
-/** Where the checks find the built console and the alert rules in this repository. */
-export const DEFAULT_READINESS_ENV: ReadinessEnv = {
-  consoleBuildDir: path.join(REPO, 'apps/console/.next'),
-  alertsFile: path.join(REPO, 'ops/alerts.yml'),
-};
+/**
+ * Where the checks find the built console and the alert rules: the checkout found upwards from `from` (the working
+ * directory — the CLI, the workers and the console all run inside it; a bundle's own path says nothing).
+ */
+export function defaultReadinessEnv(from = process.cwd()): ReadinessEnv {
+  let dir = path.resolve(from);
+  while (!existsSync(path.join(dir, 'ops/alerts.yml')) && path.dirname(dir) !== dir) dir = path.dirname(dir);
+  return { consoleBuildDir: path.join(dir, 'apps/console/.next'), alertsFile: path.join(dir, 'ops/alerts.yml') };
+}
 
 /** Each check's window in seconds: its default, or READINESS_WINDOWS. */
 export function readinessWindows(deps: Pick<Deps, 'config'>): Record<TReadinessCheckId, number> {
@@ -53,7 +57,7 @@ export async function runReadinessCheck(deps: Deps, id: TReadinessCheckId, by: R
   const startedAt = new Date();
   let out: CheckOutcome;
   try {
-    out = await check.run(deps, by.env ?? DEFAULT_READINESS_ENV);
+    out = await check.run(deps, by.env ?? defaultReadinessEnv());
   } catch (e) {
     out = { ok: false, summary: `the check could not run: ${(e as Error).message}`, evidence: { error: (e as Error).message } };
   }
@@ -61,8 +65,11 @@ export async function runReadinessCheck(deps: Deps, id: TReadinessCheckId, by: R
   const durationMs = finishedAt.getTime() - startedAt.getTime();
   const status = out.ok ? 'pass' : 'fail';
   const remedy = out.ok ? null : (out.remedy ?? check.remedy);
-  // Stored at the deps clock (what freshness is judged against); the duration is wall time.
-  const at = deps.clock.now();
+  // Stored at the deps clock (what freshness is judged against); the duration is wall time. A check's results are
+  // ordered by finishedAt alone, so a result never ties with the one before it (a clock that stands still, in tests).
+  const prev = await deps.prisma.readinessResult.findFirst({ where: { check: id }, orderBy: { finishedAt: 'desc' }, select: { finishedAt: true } });
+  const now = deps.clock.now();
+  const at = prev && prev.finishedAt >= now ? new Date(prev.finishedAt.getTime() + 1) : now;
   await deps.prisma.readinessResult.create({
     data: { check: id, status, summary: out.summary, remedy, evidence: out.evidence as object, ranBy: by.ranBy, trigger: by.trigger, startedAt: new Date(at.getTime() - durationMs), finishedAt: at, durationMs },
   });
