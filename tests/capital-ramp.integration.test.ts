@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseCapitalRamp } from '@ai-trader/adapters';
 import { createTestRuntime, type TestRuntime } from '@ai-trader/adapters/testing';
-import { checkRisk, evaluateRamp, ingestBar, raiseAlert, RampInputError, readRampState, setRampStep, whatIfOrder, type Clock, type ReadinessSource } from '@ai-trader/core';
+import { checkRisk, evaluateRamp, ingestBar, raiseAlert, RampInputError, readinessChecks, readRampState, setRampStep, whatIfOrder, type Clock, type ReadinessSource } from '@ai-trader/core';
 
 const bar = (symbol: string, ts: string, px: string) => ({ symbol, timeframe: '5m' as const, ts, open: px, high: px, low: px, close: px, volume: '1000', source: 'test' });
 
@@ -107,6 +107,12 @@ describe('capital ramp', () => {
     expect((await evaluate()).verdict).toMatchObject({ kind: 'stepped-back', reason: expect.stringMatching(/^drift at 2025-06-11T15:00:00Z: AAPL: ours 10/) });
     expect((await readRampState(rt.deps.prisma))?.stepName).toBe('s1');
     expect((await audits()).filter((a) => a.startsWith('ramp.step-back')).length).toBe(3);
+  });
+
+  it('in production readiness is the readiness checks\' report: never run here, so not green, naming the checks', async () => {
+    const r = await readinessChecks(rt.deps);
+    expect(r.green).toBe(false);
+    expect(r.detail).toMatch(/^code\.no-test-code not-run: /);
   });
 
   it('refuses an unknown step; turning the ramp off in its file lifts the caps', async () => {

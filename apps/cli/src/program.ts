@@ -21,6 +21,7 @@ import { registerOrders } from './commands/orders.ts';
 import { registerTrade } from './commands/trade.ts';
 import { registerRecover } from './commands/recover.ts';
 import { registerScheduler } from './commands/scheduler.ts';
+import { registerRamp } from './commands/ramp.ts';
 import { registerReadiness } from './commands/readiness.ts';
 import type { CliContext } from './context.ts';
 import { applyRunbookHelp } from './runbook-help.ts';
@@ -52,6 +53,7 @@ export function buildProgram(ctx: () => CliContext): Command {
   registerOrders(program, ctx);
   registerRecover(program, ctx);
   registerScheduler(program, ctx);
+  registerRamp(program, ctx);
   registerReadiness(program, ctx);
   return applyRunbookHelp(program);
 }

@@ -18,6 +18,7 @@ export const RUNBOOK: Record<string, Entry> = {
   risk: { group: 'Trading', summary: 'would an order pass risk now, and if not why (writes nothing)', example: 'ai-trader risk check --symbol AAPL --side BUY' },
   strategies: { group: 'Trading', summary: 'strategy configuration: list, apply a file, enable, disable (audited)', example: 'ai-trader strategies list' },
   models: { group: 'Trading', summary: 'model registry: train, list, activate', example: 'ai-trader models list' },
+  ramp: { group: 'Trading', summary: 'the capital ramp: its step, caps and why it did or did not advance; evaluate; set a step', example: 'ai-trader ramp status' },
   backtest: { group: 'Trading', summary: 'a strategy over stored bars, with the live pipeline\'s rules', example: 'ai-trader backtest --strategy ma-cross-5-20 --from 2025-06-02 --to 2025-08-28' },
   emergency: { group: 'Emergency', summary: 'stop entries, halt, liquidate everything, suspend at the broker', example: 'ai-trader emergency liquidate --confirm --reason "desk says flatten"' },
   shutdown: { group: 'Emergency', summary: 'stop trading, not the console: stop entries; --force: HALT, orders cancelled', example: 'ai-trader shutdown --force --reason "end of day"' },

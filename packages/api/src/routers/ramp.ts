@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ZRampEvaluationView, ZRampSetStepInput, ZRampState, ZRampStatus, type TCapitalRampFile, type TConfig } from '@ai-trader/contracts';
 import { ConfigFileError, parseCapitalRamp } from '@ai-trader/adapters';
-import { evaluateRamp, RampInputError, rampStatus, readinessNotWired, setRampStep } from '@ai-trader/core';
+import { evaluateRamp, RampInputError, rampStatus, readinessChecks, setRampStep } from '@ai-trader/core';
 import { TRPCError } from '@trpc/server';
 import { adminProcedure, router, traderProcedure, viewerProcedure } from '../trpc.ts';
 
@@ -42,7 +42,7 @@ export const rampRouter = router({
   }),
   /** The evaluation now (as the ramp_evaluation job): advance, hold or step back, with its reason. */
   evaluate: traderProcedure.output(ZRampEvaluationView).mutation(async ({ ctx }) => {
-    const r = await evaluateRamp(ctx.deps, { ramp: usableRamp(ctx.deps.config), readiness: readinessNotWired, actor: ctx.actor });
+    const r = await evaluateRamp(ctx.deps, { ramp: usableRamp(ctx.deps.config), readiness: readinessChecks, actor: ctx.actor });
     return { verdict: r.verdict, state: r.state, changed: r.changed };
   }),
   setStep: adminProcedure.input(ZRampSetStepInput).output(ZRampState).mutation(async ({ ctx, input }) => {

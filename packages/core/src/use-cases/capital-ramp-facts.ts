@@ -4,6 +4,7 @@ import { ZRampState, RAMP_SETTING_KEY, type TRampState } from '@ai-trader/contra
 import { dec, type RampIncident } from '@ai-trader/domain';
 import type Decimal from 'decimal.js';
 import { latestCloses } from '../infra/latest-bars.ts';
+import { readinessReport } from './readiness.ts';
 import type { Deps } from '../ports.ts';
 import { riskExposure, WORKING_ORDERS } from './check-risk.ts';
 
@@ -12,11 +13,11 @@ export interface ReadinessVerdict {
   green: boolean;
   detail: string;
 }
-/** Where the ramp gets readiness from (the readiness checks, once wired; see ARCHITECTURE.md "Capital ramp"). */
+/** Where the ramp gets readiness from: a parameter, so the evaluation is tested with its own verdicts. */
 export type ReadinessSource = (deps: Deps) => Promise<ReadinessVerdict>;
 
-/** Until the readiness checks are wired in, the ramp never advances by itself: an operator can still `ramp set-step`. */
-export const readinessNotWired: ReadinessSource = async () => ({ green: false, detail: 'no readiness source is wired into this process' });
+/** The go-live readiness checks' report (readiness.ts): green only while every check has passed and is fresh. */
+export const readinessChecks: ReadinessSource = async (deps) => readinessFromReport(await readinessReport(deps));
 
 /** The stored state, or null when the ramp has never run; a row that no longer parses is an error naming it. */
 export async function readRampState(db: Pick<Deps['prisma'], 'setting'>): Promise<TRampState | null> {
