@@ -2,10 +2,11 @@
 // than max_step_factor over the one before) and refused with file:line:column and the reason.
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { ZCapitalRampFile, type TCapitalRampFile } from '@ai-trader/contracts';
 import { ConfigFileError, parseYamlConfig } from './yaml-config.ts';
 
-export const DEFAULT_CAPITAL_RAMP_FILE = path.resolve(import.meta.dirname, '../../../../ops/capital-ramp.yaml');
+export const DEFAULT_CAPITAL_RAMP_FILE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../ops/capital-ramp.yaml');
 
 export function parseCapitalRamp(text: string, file: string): TCapitalRampFile {
   return parseYamlConfig(text, file, ZCapitalRampFile);
