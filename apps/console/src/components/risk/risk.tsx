@@ -1,6 +1,6 @@
 'use client';
 // The Risk page, kept live by one SSE subscription (each push is a complete snapshot): limits and their use,
-// the what-if check, circuit breakers with their trips, equity against its peak, positions against their
+// the capital ramp (its own query), the what-if check, circuit breakers with their trips, equity against its peak, positions against their
 // limits, reconciliation with the broker and the latest order intents. The trading state and its controls
 // are in the layout's emergency panel.
 import type { TRiskView } from '@ai-trader/contracts';
@@ -8,6 +8,7 @@ import { useSubscription } from '@trpc/tanstack-react-query';
 import { CartesianGrid, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { money, pct, pnl, pnlClass, time } from '@/lib/format';
 import { useTRPC } from '@/lib/trpc';
+import { CapitalRamp } from './capital-ramp';
 import { LimitGauge } from './gauge';
 import { WhatIf } from './what-if';
 
@@ -32,6 +33,7 @@ export function Risk() {
           <Limits v={v} />
         </>
       )}
+      <CapitalRamp />
       <WhatIf />
       {v && (
         <>
