@@ -1,7 +1,7 @@
 // The composition root shared by the console, the workers and the tests: real Postgres, Redis, queues,
 // event bus and the broker chosen by configuration, wired into the Deps every use-case takes.
 import type { TConfig } from '@ai-trader/contracts';
-import { createLogger, createLogStore, createQueues, LogFiles, resolveLogDir, createRedis, redisEventBus, systemClock, type BrokerPort, type Clock, type Deps, type Queues } from '@ai-trader/core';
+import { createLogger, createLogStore, createQueues, guardLiveBroker, LogFiles, resolveLogDir, createRedis, redisEventBus, systemClock, type BrokerPort, type Clock, type Deps, type Queues } from '@ai-trader/core';
 import { createPgPool, createPrisma } from '@ai-trader/db';
 import type { Logger } from 'pino';
 import type { Redis } from 'ioredis';
@@ -55,7 +55,8 @@ export function createRuntime(config: TConfig, opts: { name: string; logger?: Lo
   queueRedis.on('error', (e: Error) => logger.debug({ err: e.message }, 'queue connection error'));
   const queues = createQueues(queueRedis, config.REDIS_PREFIX);
   const credentials = createProviderCredentials({ config, prisma, logger, name: opts.name });
-  const broker = createBroker(config, prisma, clock, redis, logger, credentials);
+  // Pointed at a live Alpaca account, orders go only while readiness has switched broker.account to live (readiness-gate.ts).
+  const broker = guardLiveBroker(createBroker(config, prisma, clock, redis, logger, credentials), { prisma, config });
   // The order path (risk 1 + execution 4), COPY and maintenance; sized by PG_POOL_MAX (default 6).
   const pool = createPgPool(config.DATABASE_URL, { name: `${opts.name}-pg`, max: config.PG_POOL_MAX, acquireTimeoutMs: config.PG_POOL_ACQUIRE_TIMEOUT_MS });
   const history =

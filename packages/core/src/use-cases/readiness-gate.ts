@@ -27,9 +27,14 @@ export async function brokerAccountMode(deps: Pick<Deps, 'prisma'>): Promise<TBr
   return row?.value === 'live' ? 'live' : 'paper';
 }
 
-/** Whether the configured broker sends orders to real money: Alpaca at any host but the paper one. */
-export function isLiveBrokerUrl(config: Deps['config']): boolean {
-  return config.BROKER === 'alpaca' && new URL(config.ALPACA_BASE_URL).host !== PAPER_ALPACA_HOST;
+const LOOPBACK = /^(?:localhost|127\.\d+\.\d+\.\d+|\[::1\])$/;
+
+/** Whether the configured broker sends orders to real money: Alpaca at any host but the paper one (a loopback host is a
+ *  local stand-in — the fake Alpaca of tests and demos — never an exchange). */
+export function isLiveBrokerUrl(config: Pick<Deps['config'], 'BROKER' | 'ALPACA_BASE_URL'>): boolean {
+  if (config.BROKER !== 'alpaca') return false;
+  const u = new URL(config.ALPACA_BASE_URL);
+  return u.host !== PAPER_ALPACA_HOST && !LOOPBACK.test(u.hostname);
 }
 
 /**
@@ -43,8 +48,14 @@ export function guardLiveBroker(broker: BrokerPort, deps: Pick<Deps, 'prisma' | 
     if ((await brokerAccountMode(deps)) !== 'live') throw new LiveAccountNotEnabledError(host);
     return broker.submitOrder(req);
   };
-  // A Proxy keeps every other method (and `this` inside them) exactly the broker's own.
-  return new Proxy(broker, { get: (t, p, r) => (p === 'submitOrder' ? submitOrder : Reflect.get(t, p, r) as unknown) });
+  // A Proxy keeps every other member the broker's own, its methods bound to it (private fields need the real `this`).
+  return new Proxy(broker, {
+    get: (t, p) => {
+      if (p === 'submitOrder') return submitOrder;
+      const v = Reflect.get(t, p, t) as unknown;
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(t) : v;
+    },
+  });
 }
 
 async function setMode(deps: Pick<Deps, 'prisma'>, mode: TBrokerAccountMode, actor: TActor, reason: string, action: string, extra: Record<string, unknown>): Promise<{ changed: boolean }> {
