@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestRuntime, type TestRuntime } from '@ai-trader/adapters/testing';
 import { startFakeAlpaca, type FakeAlpaca } from '@ai-trader/adapters/testing/fake-alpaca';
-import { checkRisk, clientOrderIdFor, ingestBar, reconcile } from '@ai-trader/core';
+import { checkRisk, clientOrderIdFor, getTradingState, ingestBar, lastReconciliation, reconcile } from '@ai-trader/core';
 import { dec } from '@ai-trader/domain';
 import { startPipeline, type Pipeline } from '@ai-trader/workers';
 import { until } from '../helpers/processes.ts';
@@ -21,20 +21,24 @@ const SYMBOLS = ['SPY', 'QQQ', 'IWM'];
 const ENTRY = '100';
 const EXIT = '104';
 
-describe('broker faults through one pipeline', () => {
+describe('broker faults through one pipeline', { timeout: FULL ? 400_000 : 120_000 }, () => {
   let rt: TestRuntime;
   let fake: FakeAlpaca;
   let pipeline: Pipeline | undefined;
   let made = 0;
+  let phaseStart = 0;
   beforeAll(async () => {
     fake = await startFakeAlpaca({ keyId: KEY, secretKey: SECRET, cash: '100000000', prices: Object.fromEntries(SYMBOLS.map((s) => [s, ENTRY])), rateLimit: null });
     rt = await createTestRuntime('chaosbroker', {
       BROKER: 'alpaca', ALPACA_KEY_ID: KEY, ALPACA_SECRET_KEY: SECRET, ALPACA_BASE_URL: fake.restUrl, ALPACA_STREAM_URL: fake.wsUrl,
+      // The bars are ingested once at the start: the full run's phases outlast the default freshness limit.
+      STALE_AFTER_SECONDS: '86400',
       ORDER_NOTIONAL: '1000', SIM_STARTING_CASH: '100000000', RISK_MAX_OPEN_ORDERS: '10000', RISK_MAX_ORDERS_PER_MINUTE: '10000',
       RISK_MAX_POSITION_NOTIONAL: '100000000', RISK_MAX_GROSS_EXPOSURE: '100000000', RISK_MAX_NET_EXPOSURE: '100000000',
     });
     for (const symbol of SYMBOLS) await bar(symbol, '2025-06-04T14:00:00Z', ENTRY);
     pipeline = await startPipeline(rt, ['execution', 'broker', 'portfolio'], { feed: false });
+    phaseStart = Date.now();
   });
   afterAll(async () => {
     await pipeline?.close();
@@ -56,8 +60,9 @@ describe('broker faults through one pipeline', () => {
   /** Every intent submitted once, every order done in our books, our positions, P&L and cash the broker's. */
   async function settled(what: string) {
     const p = rt.deps.prisma;
+    // A long storm (the full run's 30 429s in a row) can outlast a job's own retries: the outbox sweep requeues it.
     await until(`${what}: every intent submitted and every order filled`, async () =>
-      (await p.orderIntent.count({ where: { status: 'SUBMITTED' } })) === made && (await p.order.count({ where: { status: { not: 'filled' } } })) === 0, 60_000,
+      (await p.orderIntent.count({ where: { status: 'SUBMITTED' } })) === made && (await p.order.count({ where: { status: { not: 'filled' } } })) === 0, FULL ? 240_000 : 60_000,
     ).catch(async (e: Error) => {
       throw new Error(`${e.message}: ${JSON.stringify(await p.orderIntent.groupBy({ by: ['status'], _count: true }))} ${JSON.stringify(await p.order.groupBy({ by: ['status'], _count: true }))}`);
     });
@@ -80,6 +85,11 @@ describe('broker faults through one pipeline', () => {
     expect(dec(cash.toString()).toFixed(2), `${what}: cash`).toBe(dec(fake.cash()).toFixed(2));
     const r = await reconcile(rt.deps);
     expect(r, what).toMatchObject({ clean: true, drift: [], suspect: [] });
+    // No false drift on the way: a fault repaired must not have stopped entries (REDUCING) either.
+    const state = await getTradingState(p);
+    expect(`${state.state} ${state.reason}`, `${what}: ${JSON.stringify(await lastReconciliation(rt.deps))}`).toMatch(/^ACTIVE /);
+    console.log(`[chaos] broker faults: ${what} settled in ${Date.now() - phaseStart} ms (${made} intents so far)`);
+    phaseStart = Date.now();
     return r;
   }
   const posts = () => fake.requests.filter((r) => r.method === 'POST' && r.path === '/v2/orders');
