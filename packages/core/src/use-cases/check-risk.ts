@@ -107,7 +107,7 @@ async function gather(deps: Pick<Deps, 'config' | 'redis' | 'pool' | 'clock' | '
     openOrders: f.openOrders,
     ordersLastMinute: f.recent,
     duplicate: f.duplicates > 0,
-    ramp: rampCaps(f.ramp),
+    ramp: rampFromRow(f.ramp),
     limits: {
       // The strategy's sizing proposes the entry's size; without one (older signals, a what-if), the configured default.
       orderNotional: q.targetNotional != null ? dec(q.targetNotional) : dec(c.ORDER_NOTIONAL),
@@ -119,7 +119,7 @@ async function gather(deps: Pick<Deps, 'config' | 'redis' | 'pool' | 'clock' | '
 }
 
 /** The ramp's caps from its settings row; none while the ramp is off or has not started. */
-function rampCaps(r: FactsRow['ramp']): PreTradeInput['ramp'] {
+function rampFromRow(r: FactsRow['ramp']): PreTradeInput['ramp'] {
   if (!r?.enabled || !r.maxGrossExposure || !r.maxOrderNotional) return null;
   return { step: r.stepName ?? '?', maxGrossExposure: dec(r.maxGrossExposure), maxOrderNotional: dec(r.maxOrderNotional) };
 }
