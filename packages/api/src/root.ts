@@ -16,6 +16,7 @@ import { keysRouter } from './routers/keys.ts';
 import { databaseRouter } from './routers/database.ts';
 import { emergencyRouter } from './routers/emergency.ts';
 import { rampRouter } from './routers/ramp.ts';
+import { readinessRouter } from './routers/readiness.ts';
 import { router, viewerProcedure } from './trpc.ts';
 
 export const appRouter = router({
@@ -39,5 +40,6 @@ export const appRouter = router({
   database: databaseRouter,
   emergency: emergencyRouter,
   ramp: rampRouter,
+  readiness: readinessRouter,
 });
 export type AppRouter = typeof appRouter;

@@ -30,7 +30,7 @@ export type TUserView = z.infer<typeof ZUserView>;
 export const ZSettings = z.object({ twoPersonApproval: z.boolean() });
 export type TSettings = z.infer<typeof ZSettings>;
 
-export const ZApprovalAction = z.enum(['trading.resume', 'keys.rotate']);
+export const ZApprovalAction = z.enum(['trading.resume', 'keys.rotate', 'broker.go-live']);
 export type TApprovalAction = z.infer<typeof ZApprovalAction>;
 
 export const ZApprovalView = z.object({

@@ -104,7 +104,7 @@ export const JOBS = {
   },
   // Go-live readiness checks (readiness.ts): the expensive ones on a schedule, any by hand.
   'readiness.run': {
-    payload: z.object({ checks: z.array(ZReadinessCheckId).min(1).optional() }),
+    payload: z.object({ checks: z.array(ZReadinessCheckId).min(1).optional(), /** the admin who pressed Run now */ requestedBy: z.string().max(200).optional() }),
     id: () => `readiness-${Date.now()}`,
   },
   'ramp.evaluate': {

@@ -9,6 +9,7 @@ import type { TApprovalAction } from '@ai-trader/contracts';
 import { ApprovalError, decideApproval, getSettings, listApprovals, setSetting } from '../approvals.ts';
 import { addUser, disableUser, enableUser, listUsers, resetPassword, setRole, unlockUser, UserError } from '../users.ts';
 import type { Context } from '../trpc.ts';
+import { goLiveExecutor } from './readiness.ts';
 import { adminProcedure, router } from '../trpc.ts';
 
 /** Use-case errors a person can act on, as the tRPC codes the console shows. */
@@ -29,6 +30,7 @@ export const approvalExecutors: Partial<Record<TApprovalAction, ApprovalExecutor
     const p = z.object({ provider: ZApiProvider, id: z.string() }).parse(payload);
     return rotateApiKey(ctx.deps, { actor: ctx.actor, provider: p.provider, id: p.id, reason });
   },
+  'broker.go-live': goLiveExecutor,
 };
 
 const userTarget = z.object({ email: ZUserEmail, reason: ZReason });
