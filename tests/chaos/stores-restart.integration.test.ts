@@ -8,7 +8,7 @@ import type { ChildProcess } from 'node:child_process';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createTestRuntime, type TestRuntime } from '@ai-trader/adapters/testing';
 import { startFakeAlpaca, type FakeAlpaca } from '@ai-trader/adapters/testing/fake-alpaca';
-import { checkRisk, clientOrderIdFor, getTradingState, ingestBar } from '@ai-trader/core';
+import { checkRisk, clientOrderIdFor, getTradingState, ingestBar, lastReconciliation } from '@ai-trader/core';
 import { killAll, startWorkersProcess, until, type WorkersProcess } from '../helpers/processes.ts';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.ts';
 
@@ -116,7 +116,8 @@ describe('Redis and Postgres restarted under the workers', () => {
     ).catch(async (e: Error) => {
       const stuck = await p.orderIntent.findMany({ where: { status: { not: 'SUBMITTED' } }, select: { id: true, status: true, createdAt: true } });
       const lines = w.output().split('\n').filter((l) => stuck.some((x) => l.includes(x.id)) || /outbox|reconcil|failed|error/i.test(l)).slice(-40);
-      throw new Error(`${e.message}: ${await p.orderIntent.count({ where: { status: 'SUBMITTED' } })} submitted, ${await p.order.count({ where: { status: 'filled' } })} filled of ${made}; stuck ${JSON.stringify(stuck.slice(0, 5))}\n${lines.join('\n')}`, { cause: e });
+      const st = await getTradingState(p);
+      throw new Error(`${e.message}: ${await p.orderIntent.count({ where: { status: 'SUBMITTED' } })} submitted, ${await p.order.count({ where: { status: 'filled' } })} filled of ${made}; trading ${st.state} (${st.reason}); last reconciliation ${JSON.stringify(await lastReconciliation(rt.deps))}; stuck ${JSON.stringify(stuck.slice(0, 5))}\n${lines.join('\n')}`, { cause: e });
     });
     console.log(`[chaos] stores restart: caught up ${Date.now() - catchUp} ms after the intents stopped`);
     await until('the books to equal the broker', async () => {
