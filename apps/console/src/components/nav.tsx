@@ -6,7 +6,7 @@ import { authClient } from '@/lib/auth-client';
 
 const PAGES: Array<[string, string]> = [
   ['/', 'Overview'], ['/positions', 'Positions'], ['/orders', 'Orders'], ['/strategies', 'Strategies'], ['/scanner', 'Scanner'],
-  ['/risk', 'Risk'], ['/data', 'Data'], ['/backfills', 'Backfills'], ['/jobs', 'Jobs'], ['/database', 'Database'], ['/logs', 'Logs'], ['/audit', 'Audit log'],
+  ['/risk', 'Risk'], ['/data', 'Data'], ['/backfills', 'Backfills'], ['/jobs', 'Jobs'], ['/database', 'Database'], ['/logs', 'Logs'], ['/audit', 'Audit log'], ['/readiness', 'Readiness'],
 ];
 
 /** Signs the page out after `minutes` without keyboard, pointer or touch input (live pushes are not use). */
