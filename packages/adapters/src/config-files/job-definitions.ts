@@ -2,15 +2,12 @@
 // cron expressions) and refused with file:line:column and the reason at the first problem found.
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { jobDefinitionsSchema, type TJobDefinitions } from '@ai-trader/contracts';
 import { cronProblem } from '@ai-trader/core';
 import { ConfigFileError, parseYamlConfig } from './yaml-config.ts';
 
-/** ops/job-definitions.yaml of this repository, found from these sources. Bundled (the console) there is no module
- *  directory: the relative path then, and the console looks the file up from its working directory anyway. */
-export const DEFAULT_JOB_DEFINITIONS_FILE = import.meta.dirname
-  ? path.resolve(/*turbopackIgnore: true*/ import.meta.dirname, '../../../../ops/job-definitions.yaml')
-  : path.join('ops', 'job-definitions.yaml');
+export const DEFAULT_JOB_DEFINITIONS_FILE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../ops/job-definitions.yaml');
 
 export function parseJobDefinitions(text: string, file: string): TJobDefinitions {
   return parseYamlConfig(text, file, jobDefinitionsSchema(cronProblem)).jobs;
