@@ -1,9 +1,11 @@
 // The capital ramp against the real books (Postgres, Redis): the current step caps entries through checkRisk and
 // the what-if (OrderDenied with the ramp's codes); the evaluation, on a fake clock, advances after a clean step with
 // readiness green, holds (saying why) otherwise, and steps back after an injected incident — a breaker-trip alert,
-// an emergency audit row, a drift alert. Every step change is an audit row. Readiness is a stub of its interface.
+// an emergency audit row, a drift alert. Every step change is an audit row. The evaluation's readiness is a stub of
+// its interface; the production source (the readiness checks' results) is tested on its own below.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseCapitalRamp } from '@ai-trader/adapters';
+import { READINESS_CHECK_IDS } from '@ai-trader/contracts';
 import { createTestRuntime, type TestRuntime } from '@ai-trader/adapters/testing';
 import { checkRisk, evaluateRamp, ingestBar, raiseAlert, RampInputError, readinessChecks, readRampState, setRampStep, whatIfOrder, type Clock, type ReadinessSource } from '@ai-trader/core';
 
@@ -109,10 +111,25 @@ describe('capital ramp', () => {
     expect((await audits()).filter((a) => a.startsWith('ramp.step-back')).length).toBe(3);
   });
 
-  it('in production readiness is the readiness checks\' report: never run here, so not green, naming the checks', async () => {
-    const r = await readinessChecks(rt.deps);
-    expect(r.green).toBe(false);
-    expect(r.detail).toMatch(/^code\.no-test-code not-run: /);
+  it('in production readiness is the readiness checks: green only when all pass now and none failed in the step', async () => {
+    const step = { since: new Date('2025-06-11T21:00:00Z'), now: new Date('2025-06-11T23:00:00Z') };
+    now = step.now; // the report judges freshness at the deps clock
+    const never = await readinessChecks(rt.deps, step);
+    expect(never.green).toBe(false);
+    expect(never.detail).toMatch(/^code\.no-test-code not-run: never run/);
+
+    const result = (check: string, status: 'pass' | 'fail', at: string, summary = 'ok') => ({
+      check, status, summary, evidence: {}, ranBy: 'test', trigger: 'manual', startedAt: new Date(at), finishedAt: new Date(at), durationMs: 1,
+    });
+    await rt.deps.prisma.readinessResult.createMany({ data: READINESS_CHECK_IDS.map((c) => result(c, 'pass', '2025-06-11T22:30:00Z')) });
+    expect(await readinessChecks(rt.deps, step)).toEqual({ green: true, detail: 'every readiness check passed and is fresh' });
+    // A failure during the step, passing again since: not green all through the step.
+    await rt.deps.prisma.readinessResult.create({ data: result('db.backup-restore', 'fail', '2025-06-11T22:00:00Z', 'restore into the scratch database failed') });
+    expect(await readinessChecks(rt.deps, step)).toEqual({
+      green: false, detail: 'not green all through the step: db.backup-restore failed at 2025-06-11T22:00:00Z: restore into the scratch database failed',
+    });
+    expect((await readinessChecks(rt.deps, { ...step, since: new Date('2025-06-11T22:10:00Z') })).green).toBe(true); // before this step: not counted
+    await rt.deps.prisma.readinessResult.deleteMany({});
   });
 
   it('refuses an unknown step; turning the ramp off in its file lifts the caps', async () => {

@@ -13,11 +13,25 @@ export interface ReadinessVerdict {
   green: boolean;
   detail: string;
 }
-/** Where the ramp gets readiness from: a parameter, so the evaluation is tested with its own verdicts. */
-export type ReadinessSource = (deps: Deps) => Promise<ReadinessVerdict>;
+/** Where the ramp gets readiness from, over the step so far: a parameter, so the evaluation is tested with its own verdicts. */
+export type ReadinessSource = (deps: Deps, step: { since: Date; now: Date }) => Promise<ReadinessVerdict>;
 
-/** The go-live readiness checks' report (readiness.ts): green only while every check has passed and is fresh. */
-export const readinessChecks: ReadinessSource = async (deps) => readinessFromReport(await readinessReport(deps));
+const isoSecond = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+/**
+ * The go-live readiness checks (readiness.ts), as "stayed green through the step": the report now has every check
+ * passed and fresh, and no check failed at any time since the step began (a failure fixed since still holds it).
+ */
+export const readinessChecks: ReadinessSource = async (deps, step) => {
+  const now = readinessFromReport(await readinessReport(deps));
+  if (!now.green) return now;
+  const { rows } = await deps.pool.query<{ check: string; finishedAt: Date; summary: string }>(
+    `SELECT "check", "finishedAt", summary FROM readiness_results WHERE status = 'fail' AND "finishedAt" > $1 AND "finishedAt" <= $2 ORDER BY "finishedAt" LIMIT 3`,
+    [step.since, step.now],
+  );
+  if (!rows.length) return now;
+  return { green: false, detail: `not green all through the step: ${rows.map((r) => `${r.check} failed at ${isoSecond(r.finishedAt)}: ${r.summary}`).join('; ').slice(0, 400)}` };
+};
 
 /** The stored state, or null when the ramp has never run; a row that no longer parses is an error naming it. */
 export async function readRampState(db: Pick<Deps['prisma'], 'setting'>): Promise<TRampState | null> {

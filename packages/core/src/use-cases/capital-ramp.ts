@@ -71,7 +71,7 @@ export async function evaluateRamp(deps: Deps, input: { ramp: TCapitalRampFile; 
   // Read outside the transaction: the book and readiness may be slow, and nothing here depends on the lock.
   const [book, before] = await Promise.all([rampBook(deps), readRampState(deps.prisma)]);
   const incidents = before?.enabled ? await rampIncidents(deps, new Date(before.stepStartedAt), now) : [];
-  const readiness = before?.enabled && !incidents.length ? await input.readiness(deps) : { green: false, detail: 'not asked' };
+  const readiness = before?.enabled && !incidents.length ? await input.readiness(deps, { since: new Date(before.stepStartedAt), now }) : { green: false, detail: 'not asked' };
   const result = await deps.prisma.$transaction(async (tx) => {
     await lock(tx);
     const s = await readRampState(tx);
