@@ -44,7 +44,7 @@ export const SCHEDULER_PROCESSORS = {
   // Readiness checks (default: the expensive ones the report leaves to the schedule), stored with the job as who ran them.
   'readiness.run': async (deps, job) => {
     const { checks, requestedBy } = payload('readiness.run', job);
-    const r = await runReadiness(deps, { checks: checks ?? SCHEDULED_READINESS_CHECKS, ranBy: requestedBy ?? `job:${job.name}`, trigger: requestedBy ? 'manual' : 'schedule' });
+    const r = await runReadiness(deps, { checks: checks ?? SCHEDULED_READINESS_CHECKS, ranBy: requestedBy ?? `job:${(job.data as { _run?: { job?: string } })._run?.job ?? job.name}`, trigger: requestedBy ? 'manual' : 'schedule' });
     return { checks: r.map((x) => `${x.id} ${x.status}`) };
   },
   // The capital ramp's evaluation: its file read at each run (a bad file fails the run with its line, no retry).
