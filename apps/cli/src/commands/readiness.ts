@@ -2,7 +2,7 @@
 // --confirm` / `broker go-paper`. Exit 1 when readiness is not all pass (so a script can gate on it) or a switch is refused.
 import { READINESS_CHECK_IDS, ZReadinessCheckId, type TReadinessCheckId, type TReadinessItem, type TReadinessReport } from '@ai-trader/contracts';
 import { brokerAccountMode, formatAge, goLive, GoLiveRefusedError, goPaper, readinessReport, runReadiness, twoPersonApprovalOn, type StoredResult } from '@ai-trader/core';
-import { InvalidArgumentError, type Command } from 'commander';
+import type { Command } from 'commander';
 import { paint } from '../colour.ts';
 import { CliError, type CliContext } from '../context.ts';
 import { cliAdmin } from './emergency.ts';
@@ -14,7 +14,7 @@ const STATUS_WORD: Record<TReadinessItem['status'], (s: string) => string> = {
 
 const checkName = (v: string): TReadinessCheckId => {
   const r = ZReadinessCheckId.safeParse(v);
-  if (!r.success) throw new InvalidArgumentError(`unknown check '${v}': one of ${READINESS_CHECK_IDS.join(', ')}`);
+  if (!r.success) throw new CliError(`unknown check '${v}': one of ${READINESS_CHECK_IDS.join(', ')}`, 2);
   return r.data;
 };
 

@@ -30,9 +30,10 @@ if (READINESS_CHECKS.size !== READINESS_CHECK_IDS.length) throw new Error('readi
  * directory — the CLI, the workers and the console all run inside it; a bundle's own path says nothing).
  */
 export function defaultReadinessEnv(from = process.cwd()): ReadinessEnv {
-  let dir = path.resolve(from);
-  while (!existsSync(path.join(dir, 'ops/alerts.yml')) && path.dirname(dir) !== dir) dir = path.dirname(dir);
-  return { consoleBuildDir: path.join(dir, 'apps/console/.next'), alertsFile: path.join(dir, 'ops/alerts.yml') };
+  // turbopackIgnore: found at run time, not bundled (else the console's build traces the whole checkout).
+  let dir = path.resolve(/*turbopackIgnore: true*/ from);
+  while (!existsSync(path.join(/*turbopackIgnore: true*/ dir, 'ops/alerts.yml')) && path.dirname(dir) !== dir) dir = path.dirname(dir);
+  return { consoleBuildDir: path.join(/*turbopackIgnore: true*/ dir, 'apps/console/.next'), alertsFile: path.join(/*turbopackIgnore: true*/ dir, 'ops/alerts.yml') };
 }
 
 /** Each check's window in seconds: its default, or READINESS_WINDOWS. */
