@@ -13,7 +13,7 @@ const noTestImports = {
 };
 
 export default tseslint.config(
-  { ignores: ['**/node_modules/**', '**/.next/**', '**/generated/**', '**/dist/**', 'test-results/**', 'playwright-report/**', '**/next-env.d.ts'] },
+  { ignores: ['**/node_modules/**', '**/.next/**', '**/.next-*/**', '**/generated/**', '**/dist/**', 'test-results/**', 'playwright-report/**', '**/next-env.d.ts'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -38,6 +38,8 @@ export default tseslint.config(
     ignores: TEST_FILES,
     rules: { 'no-restricted-imports': ['error', { patterns: [...noTestImports.patterns, { group: ['@ai-trader/*'], message: 'contracts depend on no other package of ours' }] }] },
   },
+  // Run by Node directly, never bundled: import.meta.dirname is fine there.
+  { files: ['**/*.config.ts', 'prisma/**', 'scripts/**'], rules: { 'no-restricted-syntax': 'off' } },
   // Tests may import helpers and frameworks.
   { files: TEST_FILES, rules: { 'no-restricted-imports': 'off', 'no-restricted-syntax': 'off', 'no-empty-pattern': 'off' } },
 );

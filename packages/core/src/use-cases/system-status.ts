@@ -34,7 +34,6 @@ const settle = async <T>(p: Promise<T>): Promise<T | Error> => p.catch((e: unkno
 /** The health check's components (same verdicts), each with what was measured to reach it. */
 export async function detailedHealth(deps: Pick<Deps, 'prisma' | 'redis' | 'config' | 'clock' | 'pool'> & Partial<Pick<Deps, 'broker' | 'jobs'>>): Promise<DetailedHealth> {
   const health = await checkHealth(deps);
-  const now = deps.clock.now();
   const k = keys(deps.config.REDIS_PREFIX);
   const facts: Record<string, Record<string, string>> = { postgres: {}, redis: {}, feed: {} };
 
