@@ -89,7 +89,10 @@ export async function reconcile(deps: Deps): Promise<ReconcileResult> {
   const prevRaw = await deps.redis.get(lastKey);
   const prev = prevRaw ? (JSON.parse(prevRaw) as { seen?: string[]; lastDrift?: StoredReconciliation['lastDrift'] }) : null;
   const seenBefore = new Set(prev?.seen ?? []);
-  const keyOf = (d: Drift) => `${d.kind}|${d.subject}`;
+  // A position difference is confirmed only when the same quantities are seen twice: under a steady flow of orders
+  // a fill in flight at each pass (our books a moment behind the broker) would otherwise look like the same drift
+  // twice and stop entries. A real difference on a symbol still trading is confirmed once its flow pauses.
+  const keyOf = (d: Drift) => (d.kind === 'position_mismatch' ? `${d.kind}|${d.subject}|${d.ours}|${d.broker}` : `${d.kind}|${d.subject}`);
   const suspect = found.filter((d) => !seenBefore.has(keyOf(d)));
   const drift = found.filter((d) => seenBefore.has(keyOf(d)));
   const clean = drift.length === 0;
