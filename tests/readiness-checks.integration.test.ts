@@ -137,6 +137,15 @@ describe('readiness checks from stored facts', () => {
     expect(r.summary).toMatch(/restored into .*_restore_check: \d+ tables, \d+ rows, every table's checksum matched the manifest/);
     const scratch = scratchDatabaseUrl(rt.config.DATABASE_URL).name;
     expect((await rt.deps.pool.query('SELECT 1 FROM pg_database WHERE datname = $1', [scratch])).rowCount).toBe(0); // dropped after
+    // Another restore test holding the lock: this one does not touch the scratch database.
+    const other = await rt.deps.pool.connect();
+    try {
+      await other.query(`SELECT pg_advisory_lock(hashtext('readiness:restore-check'))`);
+      expect((await run('db.backup-restore')).summary).toBe('another restore test is running now (the scheduled job or another operator)');
+      await other.query(`SELECT pg_advisory_unlock(hashtext('readiness:restore-check'))`);
+    } finally {
+      other.release();
+    }
     await writeFile(b.path, Buffer.from('not the dump any more'));
     expect((await run('db.backup-restore')).summary).toMatch(/^restoring .* failed: .*does not match its manifest/);
     now = new Date('2025-06-13T14:00:00Z');

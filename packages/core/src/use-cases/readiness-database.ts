@@ -7,7 +7,7 @@ import { parseDatabaseUrl, quoteIdent } from '@ai-trader/db';
 import { restoreBackup } from './backup-database.ts';
 import { partitionStatus } from './database-health.ts';
 import { listBackups } from './recover-from-backup.ts';
-import { DAY, fail, HOUR, pass, type ReadinessCheck } from './readiness-types.ts';
+import { DAY, fail, HOUR, pass, type CheckOutcome, type ReadinessCheck } from './readiness-types.ts';
 
 /** The newest backup must be younger than this: the nightly job is running. */
 export const BACKUP_MAX_AGE_HOURS = 48;
@@ -60,23 +60,40 @@ export const backupRestoreCheck: ReadinessCheck = {
     const ageHours = Math.floor((deps.clock.now().getTime() - Date.parse(newest.takenAt)) / 3_600_000);
     const scratch = scratchDatabaseUrl(deps.config.DATABASE_URL);
     const evidence = { backup: path.basename(newest.file), takenAt: newest.takenAt, ageHours, scratchDatabase: scratch.name } as Record<string, string | number | boolean | null>;
-    const drop = () => deps.pool.query(`DROP DATABASE IF EXISTS ${quoteIdent(scratch.name)} WITH (FORCE)`);
-    // A scratch database left by an interrupted test is dropped first: restore refuses a non-empty one.
-    await drop();
+    // One restore test at a time (the CLI and the scheduled job share the scratch database): a session lock, held on
+    // its own connection for the whole test.
+    const lockClient = await deps.pool.connect();
     try {
-      const r = await restoreBackup(deps, { file: newest.file, databaseUrl: scratch.url });
-      Object.assign(evidence, { tables: r.tables, rows: r.rows, checksumsCompared: r.verified });
-      if (!r.verified) return fail(`${path.basename(newest.file)} restored, but it has no manifest: its checksums could not be compared`, evidence, 'take a new backup with ai-trader db backup (it writes the manifest)');
-    } catch (e) {
-      return fail(`restoring ${path.basename(newest.file)} into ${scratch.name} failed: ${(e as Error).message}`, evidence);
+      const { rows: [l] } = await lockClient.query<{ ok: boolean }>(`SELECT pg_try_advisory_lock(hashtext('readiness:restore-check')) AS ok`);
+      if (!l!.ok) return fail('another restore test is running now (the scheduled job or another operator)', evidence, 'wait for it, then look at its result');
+      const failed = await restoreInto(deps, newest.file, scratch, evidence);
+      if (failed) return failed;
     } finally {
-      await drop().catch((e: Error) => deps.logger.warn({ err: e.message, database: scratch.name }, 'readiness: could not drop the restore-check database'));
+      await lockClient.query(`SELECT pg_advisory_unlock(hashtext('readiness:restore-check'))`).catch(() => undefined);
+      lockClient.release();
     }
     if (ageHours > BACKUP_MAX_AGE_HOURS)
       return fail(`the newest backup is ${ageHours} h old (more than ${BACKUP_MAX_AGE_HOURS} h): restored fine, but backups are not being taken`, evidence, 'check the backup job: ai-trader scheduler status');
     return pass(`${path.basename(newest.file)} (${ageHours} h old) restored into ${scratch.name}: ${evidence.tables} tables, ${evidence.rows} rows, every table's checksum matched the manifest`, evidence);
   },
 };
+
+/** Restores `file` into the scratch database (dropped before and after), its checksums compared; a fail, or null. */
+async function restoreInto(deps: Parameters<ReadinessCheck['run']>[0], file: string, scratch: { url: string; name: string }, evidence: Record<string, string | number | boolean | null>): Promise<CheckOutcome | null> {
+  const drop = () => deps.pool.query(`DROP DATABASE IF EXISTS ${quoteIdent(scratch.name)} WITH (FORCE)`);
+  // A scratch database left by an interrupted test is dropped first: restore refuses a non-empty one.
+  await drop();
+  try {
+    const r = await restoreBackup(deps, { file, databaseUrl: scratch.url });
+    Object.assign(evidence, { tables: r.tables, rows: r.rows, checksumsCompared: r.verified });
+    if (!r.verified) return fail(`${path.basename(file)} restored, but it has no manifest: its checksums could not be compared`, evidence, 'take a new backup with ai-trader db backup (it writes the manifest)');
+    return null;
+  } catch (e) {
+    return fail(`restoring ${path.basename(file)} into ${scratch.name} failed: ${(e as Error).message}`, evidence);
+  } finally {
+    await drop().catch((e: Error) => deps.logger.warn({ err: e.message, database: scratch.name }, 'readiness: could not drop the restore-check database'));
+  }
+}
 
 async function getJson(url: string): Promise<unknown> {
   const res = await fetch(url, { signal: AbortSignal.timeout(HTTP_TIMEOUT_MS) });
