@@ -81,11 +81,22 @@ describe('readiness: APIs against the fake providers, and the code check', () =>
     expect(r.summary).toMatch(/^Polygon does not answer as it should: /);
   });
 
-  it('apis.rate-limits: below the providers\' passes; a pace at Polygon\'s limit fails', async () => {
+  it('apis.rate-limits: below the providers\' passes; a pace at Polygon\'s limit, a busy Alpaca minute or a 429 pause fails', async () => {
     expect((await run(live, 'apis.rate-limits')).status).toBe('pass');
     live.deps.config.POLYGON_REQUESTS_PER_SECOND = 100;
     expect((await run(live, 'apis.rate-limits')).summary).toBe('POLYGON_REQUESTS_PER_SECOND 100 is not below Polygon\'s 100');
     live.deps.config.POLYGON_REQUESTS_PER_SECOND = 5;
+    // What Alpaca's shared limiter holds: 170 grants in the last minute (as its script writes them), then a 429 pause.
+    const [sec] = await live.deps.redis.time();
+    const nowUs = Number(sec) * 1_000_000;
+    const window = `${live.config.REDIS_PREFIX}:alpaca:rl:0123456789ab`;
+    await live.deps.redis.zadd(window, ...Array.from({ length: 170 }, (_, i) => [nowUs - i * 1000, `g${i}`]).flat());
+    expect((await run(live, 'apis.rate-limits')).summary).toBe('170 Alpaca requests in the last minute (more than 80 % of its 200)');
+    await live.deps.redis.del(window);
+    await live.deps.redis.set(`${live.config.REDIS_PREFIX}:alpaca:rl-pause:0123456789ab`, String(nowUs + 30_000_000));
+    expect((await run(live, 'apis.rate-limits')).summary).toBe('Alpaca answered 429 (rate limited): every process is held off now');
+    await live.deps.redis.del(`${live.config.REDIS_PREFIX}:alpaca:rl-pause:0123456789ab`);
+    expect((await run(live, 'apis.rate-limits')).status).toBe('pass');
   });
 
   it('apis.keys: keys from the environment fail (age unknown); stored, tested and young keys pass', async () => {

@@ -3,6 +3,7 @@
 // Going live needs the real providers: the replay/synthetic feed and the sim broker fail these checks by design.
 import { inRegularSession } from '@ai-trader/domain';
 import type { Deps } from '../ports.ts';
+import { apiUsage } from './audit-view.ts';
 import { checkApis } from './check-apis.ts';
 import { readFreshness } from './freshness.ts';
 import { expectedFeedSymbols } from './monitor-freshness.ts';
@@ -79,21 +80,53 @@ export const rateLimitsCheck: ReadinessCheck = {
   async run(deps: Deps) {
     const c = deps.config;
     const usage = deps.history.usage ? await deps.history.usage() : null;
+    const alpaca = await alpacaMinute(deps);
+    const today = await apiUsage(deps, { days: 1 });
     const usagePct = usage?.limit ? Math.round((usage.count / usage.limit) * 1000) / 10 : null;
     const evidence = {
       polygonRequestsPerSecond: c.POLYGON_REQUESTS_PER_SECOND, polygonProviderLimitPerSecond: POLYGON_PROVIDER_REQUESTS_PER_SECOND,
       ordersPerMinute: c.RISK_MAX_ORDERS_PER_MINUTE, alpacaProviderLimitPerMinute: ALPACA_PROVIDER_REQUESTS_PER_MINUTE,
       usageToday: usage ? `${usage.count}${usage.limit ? ` of ${usage.limit}` : ''} (${usage.day})` : null, usagePct, source: deps.history.name,
+      alpacaRequestsLastMinute: alpaca.lastMinute, alpacaPausedAfter429: alpaca.paused,
+      requestsToday: today.rows.map((r) => `${r.provider} key ${r.keyHash}: ${r.requests}`),
     };
     const problems: string[] = [];
     if (c.POLYGON_REQUESTS_PER_SECOND >= POLYGON_PROVIDER_REQUESTS_PER_SECOND) problems.push(`POLYGON_REQUESTS_PER_SECOND ${c.POLYGON_REQUESTS_PER_SECOND} is not below Polygon's ${POLYGON_PROVIDER_REQUESTS_PER_SECOND}`);
     // Each order costs a few broker calls (submit, status, reconciliation): keep them well inside Alpaca's minute.
     if (c.RISK_MAX_ORDERS_PER_MINUTE * 3 >= ALPACA_PROVIDER_REQUESTS_PER_MINUTE) problems.push(`RISK_MAX_ORDERS_PER_MINUTE ${c.RISK_MAX_ORDERS_PER_MINUTE} (×3 calls) reaches Alpaca's ${ALPACA_PROVIDER_REQUESTS_PER_MINUTE}/min`);
+    if (alpaca.lastMinute > ALPACA_PROVIDER_REQUESTS_PER_MINUTE * USAGE_MAX_PCT / 100)
+      problems.push(`${alpaca.lastMinute} Alpaca requests in the last minute (more than ${USAGE_MAX_PCT} % of its ${ALPACA_PROVIDER_REQUESTS_PER_MINUTE})`);
+    if (alpaca.paused) problems.push('Alpaca answered 429 (rate limited): every process is held off now');
     if (usagePct !== null && usagePct > USAGE_MAX_PCT) problems.push(`${usagePct} % of today's ${usage!.limit} requests used (more than ${USAGE_MAX_PCT} %)`);
     if (problems.length) return fail(problems.join('; '), evidence);
     return pass(`limits below the providers'; usage today ${evidence.usageToday ?? 'not counted by this source'}`, evidence);
   },
 };
+
+/**
+ * Alpaca's shared limiter (adapters/alpaca-limiter.ts) keeps the grants of the last minute per account in a sorted
+ * set (`<prefix>:alpaca:rl:<key hash>`, scores in µs of Redis time) and a pause after a 429 (`…:rl-pause:<hash>`):
+ * what was used in the last minute, and whether the provider has told us to stop.
+ */
+async function alpacaMinute(deps: Pick<Deps, 'redis' | 'config'>): Promise<{ lastMinute: number; paused: boolean }> {
+  const prefix = deps.config.REDIS_PREFIX;
+  const [sec, usec] = await deps.redis.time();
+  const nowUs = Number(sec) * 1_000_000 + Number(usec);
+  let lastMinute = 0;
+  let paused = false;
+  for (const [pattern, onKey] of [
+    [`${prefix}:alpaca:rl:*`, async (k: string) => { lastMinute = Math.max(lastMinute, await deps.redis.zcount(k, nowUs - 60_000_000, '+inf')); }],
+    [`${prefix}:alpaca:rl-pause:*`, async (k: string) => { if (Number((await deps.redis.get(k)) ?? 0) > nowUs) paused = true; }],
+  ] as const) {
+    let cursor = '0';
+    do {
+      const [next, keys] = await deps.redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+      for (const k of keys) await onKey(k);
+      cursor = next;
+    } while (cursor !== '0');
+  }
+  return { lastMinute, paused };
+}
 
 export const keysCheck: ReadinessCheck = {
   id: 'apis.keys',
