@@ -29,7 +29,7 @@ describe('readiness: APIs against the fake providers, and the code check', () =>
 
   beforeAll(async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'readiness-apis-'));
-    env = { consoleBuildDir: path.join(dir, '.next'), alertsFile: path.join(dir, 'alerts.yml') };
+    env = { repoDir: path.resolve(import.meta.dirname, '..'), consoleBuildDir: path.join(dir, '.next'), alertsFile: path.join(dir, 'alerts.yml') };
     alpaca = await startFakeAlpaca({ keyId: KEY.keyId, secretKey: KEY.secretKey, prices: { SPY: '500' } });
     polygon = await startFakePolygon({ apiKey: POLY });
     sim = await createTestRuntime('readiness-sim');
@@ -117,7 +117,7 @@ describe('readiness: APIs against the fake providers, and the code check', () =>
     await mkdir(path.join(dir, '.next/server/app/orders'), { recursive: true });
     await writeFile(path.join(dir, '.next/server/app/orders/page.js'), 'export default function Page(){return "orders"}');
     await writeFile(path.join(dir, '.next/server/chunk-1.js'), 'import("@ai-trader/adapters")');
-    expect((await run(sim, 'code.no-test-code')).summary).toMatch(/^2 server bundles of the build of .* scanned: no testing module, fake or test framework$/);
+    expect((await run(sim, 'code.no-test-code')).summary).toMatch(/^2 server bundles of the build of .* and \d+ modules reachable from workers\/src\/main.ts, apps\/cli\/src\/main.ts scanned: no testing module, fake or test framework$/);
     // The check's own module is in the bundle too: its patterns must not find themselves.
     await writeFile(path.join(dir, '.next/server/chunk-0.js'), await readFile(path.resolve(import.meta.dirname, '../packages/core/src/use-cases/readiness-code.ts'), 'utf8'));
     expect((await run(sim, 'code.no-test-code')).status).toBe('pass');
@@ -126,5 +126,18 @@ describe('readiness: APIs against the fake providers, and the code check', () =>
     expect(r.summary).toBe('1 server bundle(s) contain test code (first: chunk-2.js: a testing/ module)');
     expect((await sim.deps.prisma.readinessResult.findFirstOrThrow({ where: { check: 'code.no-test-code', status: 'fail' }, orderBy: { finishedAt: 'desc' } })).evidence)
       .toMatchObject({ hits: ['chunk-2.js: a testing/ module', 'chunk-2.js: a fake server'] });
+  });
+
+  it('code.no-test-code: a fake or a test framework reachable from the workers\' or the CLI\'s entry point fails, naming who imports it', async () => {
+    const repo = path.join(dir, 'repo');
+    await mkdir(path.join(repo, 'workers/src'), { recursive: true });
+    await mkdir(path.join(repo, 'apps/cli/src'), { recursive: true });
+    await writeFile(path.join(repo, 'workers/src/main.ts'), "import type { X } from './types.ts';\nimport { start } from './start.ts';\nstart();\n");
+    await writeFile(path.join(repo, 'workers/src/start.ts'), "export { startFakeAlpaca } from '../../packages/adapters/src/testing/fake-alpaca.ts';\nexport const start = () => 1;\n");
+    await writeFile(path.join(repo, 'apps/cli/src/main.ts'), "import {\n  describe,\n} from 'vitest';\nconst later = () => import('node:fs');\n");
+    const r = await runReadinessCheck(sim.deps, 'code.no-test-code', { ranBy: 'test', trigger: 'manual', env: { ...env, repoDir: repo } });
+    expect(r.summary).toMatch(/; 2 test module\(s\) reachable from the workers' or the CLI's entry point \(first: vitest \(imported by apps\/cli\/src\/main.ts\)\)$/);
+    const stored = await sim.deps.prisma.readinessResult.findFirstOrThrow({ where: { check: 'code.no-test-code' }, orderBy: { finishedAt: 'desc' } });
+    expect(stored.evidence).toMatchObject({ reachedFromEntryPoints: ['vitest (imported by apps/cli/src/main.ts)', 'packages/adapters/src/testing/fake-alpaca.ts (imported by workers/src/start.ts)'] });
   });
 });

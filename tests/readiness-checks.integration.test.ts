@@ -26,7 +26,7 @@ describe('readiness checks from stored facts', () => {
   beforeAll(async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'readiness-'));
     await writeFile(path.join(dir, 'alerts.yml'), 'groups:\n  - name: g\n    rules:\n      - alert: HighDrawdown\n        expr: x > 1\n      - alert: Halted\n        expr: y == 1\n');
-    env = { consoleBuildDir: path.join(dir, 'build'), alertsFile: path.join(dir, 'alerts.yml') };
+    env = { repoDir: path.resolve(import.meta.dirname, '..'), consoleBuildDir: path.join(dir, 'build'), alertsFile: path.join(dir, 'alerts.yml') };
     rt = await createTestRuntime('readiness', { BACKUP_DIR: path.join(dir, 'backups'), READINESS_PAPER_DAYS: '3' });
     rt.deps.clock = clock;
   });
@@ -247,6 +247,6 @@ describe('readiness checks from stored facts', () => {
 
   it('the default environment is the checkout found upwards from the working directory', () => {
     const root = path.resolve(import.meta.dirname, '..');
-    expect(defaultReadinessEnv(path.join(root, 'apps/console/src'))).toEqual({ consoleBuildDir: path.join(root, 'apps/console/.next'), alertsFile: path.join(root, 'ops/alerts.yml') });
+    expect(defaultReadinessEnv(path.join(root, 'apps/console/src'))).toEqual({ repoDir: root, consoleBuildDir: path.join(root, 'apps/console/.next'), alertsFile: path.join(root, 'ops/alerts.yml') });
   });
 });

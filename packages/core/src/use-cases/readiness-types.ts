@@ -14,6 +14,8 @@ export interface CheckOutcome {
 
 /** Where files the checks read live (the built console, the repo's ops/ files); tests point them elsewhere. */
 export interface ReadinessEnv {
+  /** The checkout: where the workers' and the CLI's entry points are (they run from source). */
+  repoDir: string;
   /** apps/console/.next: the built app whose server bundles the code check scans. */
   consoleBuildDir: string;
   /** ops/alerts.yml: the alert rules Prometheus must have loaded. */

@@ -33,7 +33,7 @@ export function defaultReadinessEnv(from = process.cwd()): ReadinessEnv {
   // turbopackIgnore: found at run time, not bundled (else the console's build traces the whole checkout).
   let dir = path.resolve(/*turbopackIgnore: true*/ from);
   while (!existsSync(path.join(/*turbopackIgnore: true*/ dir, 'ops/alerts.yml')) && path.dirname(dir) !== dir) dir = path.dirname(dir);
-  return { consoleBuildDir: path.join(/*turbopackIgnore: true*/ dir, 'apps/console/.next'), alertsFile: path.join(/*turbopackIgnore: true*/ dir, 'ops/alerts.yml') };
+  return { repoDir: dir, consoleBuildDir: path.join(/*turbopackIgnore: true*/ dir, 'apps/console/.next'), alertsFile: path.join(/*turbopackIgnore: true*/ dir, 'ops/alerts.yml') };
 }
 
 /** Each check's window in seconds: its default, or READINESS_WINDOWS. */
