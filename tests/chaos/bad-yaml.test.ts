@@ -53,7 +53,6 @@ describe('bad job definition files', () => {
       ['unknown top-level key', REAL + '\nextra: 1\n'],
       ['a 1 MB description', REAL.replace(/description: [^\n]*/, `description: ${'x'.repeat(1024 * 1024)}`)],
       ['a NUL byte', REAL.replace('queue:', 'que\u0000ue:')],
-      // Known gap (reported): a job named __proto__ is dropped silently by the record parse rather than refused.
       ['__proto__ job', 'jobs:\n  __proto__:\n    description: d\n    queue: monitor.reconcile\n'],
       ['constructor payload', 'jobs:\n  x:\n    description: d\n    queue: monitor.reconcile\n    payload: { constructor: { prototype: { polluted: true } } }\n'],
       ['huge cron', 'jobs:\n  x:\n    description: d\n    queue: monitor.reconcile\n    cron: "' + '1,'.repeat(20_000) + '1 * * * *"\n'],
@@ -69,6 +68,9 @@ describe('bad job definition files', () => {
       shown.push(`${label}: ${r === 'ok' ? 'ok' : r[0]!.slice(0, 140)}`);
     }
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    // Keys a plain object treats specially are refused where they stand, not dropped on the way to one.
+    expect(load('jobs:\n  __proto__:\n    description: d\n    queue: monitor.reconcile\n', 'proto')).toEqual([`${FILE}:2:3: a key named __proto__ is not allowed`]);
+    expect(load('jobs:\n  x:\n    description: d\n    queue: monitor.reconcile\n    payload: { constructor: 1 }\n', 'ctor')).toEqual([`${FILE}:5:16: a key named constructor is not allowed`]);
     console.log(`[chaos] bad YAML:\n  ${shown.join('\n  ')}`);
   }, 60_000);
 

@@ -1,6 +1,6 @@
 // Operator-written YAML files (strategies, scanner, job definitions): parsed and validated with a zod schema,
 // and every problem reported as `file:line:column: what is wrong` — a bad file is refused whole, never half-used.
-import { isMap, isNode, isScalar, LineCounter, parseDocument, type Document } from 'yaml';
+import { isMap, isNode, isPair, isScalar, LineCounter, parseDocument, visit, type Document } from 'yaml';
 import type { z } from 'zod';
 
 export class ConfigFileError extends Error {
@@ -14,6 +14,8 @@ export class ConfigFileError extends Error {
   }
 }
 
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
 export function parseYamlConfig<S extends z.ZodType>(text: string, file: string, schema: S): z.infer<S> {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
@@ -22,6 +24,15 @@ export function parseYamlConfig<S extends z.ZodType>(text: string, file: string,
     return { line: p.line, column: p.col };
   };
   if (doc.errors.length) throw new ConfigFileError(file, doc.errors.map((e) => ({ ...at(e.pos[0]), message: `not valid YAML: ${e.message.split('\n')[0]}` })));
+  // A key that JavaScript objects treat specially would be dropped silently on the way to a plain object: refused.
+  const forbidden: { line: number; column: number; message: string }[] = [];
+  visit(doc, {
+    Pair(_, pair) {
+      if (isPair(pair) && isScalar(pair.key) && typeof pair.key.value === 'string' && FORBIDDEN_KEYS.has(pair.key.value))
+        forbidden.push({ ...at(pair.key.range?.[0] ?? 0), message: `a key named ${pair.key.value} is not allowed` });
+    },
+  });
+  if (forbidden.length) throw new ConfigFileError(file, forbidden);
   let js: unknown;
   try {
     js = doc.toJS();
