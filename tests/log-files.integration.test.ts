@@ -2,7 +2,7 @@
 // writes the category files under a temporary LOG_DIR, one id follows an order from its signal to its fill, the
 // Logs page still finds the same lines by category, the line form works with the runbook's awk recipe, secrets
 // never reach a file, two writers never interleave mid-line, and ops/logrotate.conf rotates while writing goes on.
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -155,6 +155,13 @@ describe('log files', () => {
     // They did write at the same time: the file switches between them more than once.
     const switches = rs.filter((r, k) => k > 0 && r.name !== rs[k - 1]!.name).length;
     expect(switches).toBeGreaterThan(1);
+  });
+
+  it('lets a process exit right after its first line, before the file is open, without an error on the way out', async () => {
+    const dir = tempDir();
+    const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(root, 'tests/helpers/log-writer.ts'), dir, 'quick', 'exit-at-once'], { cwd: root, encoding: 'utf8' });
+    expect(r.stderr).not.toMatch(/not ready|Error/);
+    expect(r.status).toBe(0);
   });
 
   it('keeps lines whole when two writers in one process append to the same files at once', async () => {

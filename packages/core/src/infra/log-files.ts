@@ -111,6 +111,13 @@ export class LogFiles {
       // opens would buffer every line in memory: it is dropped and tried again a minute later.
       const boom = b;
       boom.on('error', (e: Error) => this.fail(file, boom, e));
+      // pino flushes its destinations synchronously when the process exits, and sonic-boom's flushSync throws while the
+      // file is still being opened — an uncaught exception on the way out of a process that ends just after its first
+      // line. Lines of a file not yet open cannot be written synchronously anyway: such a flush does nothing.
+      const flushSync = boom.flushSync.bind(boom);
+      boom.flushSync = () => {
+        if (isOpen(boom)) flushSync();
+      };
       this.files.set(file, boom);
       OPEN.add(boom);
     }
