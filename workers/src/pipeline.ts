@@ -83,8 +83,6 @@ export async function startPipeline(rt: Runtime, roles: Role[], opts: { feed?: b
     for (const role of roles) m.set(k.heartbeat(role, id), new Date().toISOString(), 'EX', HEARTBEAT_TTL_SECONDS);
     await m.exec();
   };
-  await beat();
-  const beatTimer = setInterval(() => void beat().catch((e) => logger.warn({ err: (e as Error).message }, 'heartbeat failed')), 5000);
 
   // With a real broker, its trade_updates stream feeds portfolio.apply (the sim broker reports fills itself).
   const brokerStream = roles.includes('broker') && config.BROKER === 'alpaca' ? await startAlpacaStream(rt) : null;
@@ -93,6 +91,11 @@ export async function startPipeline(rt: Runtime, roles: Role[], opts: { feed?: b
   let feedDone: Promise<number> = Promise.resolve(0);
   const stream: { stop?: () => Promise<void> } = {};
   if (roles.includes('feed') && opts.feed !== false) feedDone = withFeedMark(rt, startFeed(rt, feedAbort.signal, stream), stream);
+
+  // The first heartbeat says the process is up — last, once everything above is: readiness and `ai-trader trade` read
+  // it so, and a stop asked for before it (start-up still connecting) ends a process that has nothing to clean up yet.
+  await beat();
+  const beatTimer = setInterval(() => void beat().catch((e) => logger.warn({ err: (e as Error).message }, 'heartbeat failed')), 5000);
 
   return {
     feedDone,
