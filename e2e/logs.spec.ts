@@ -52,7 +52,7 @@ test('logs: live lines by category, the JSON of a line, text, level and error fi
   await expect(categories.getByRole('button', { name: 'Orders' })).toHaveAttribute('aria-pressed', 'true');
   await expect(page.getByTestId('live-status')).toContainText('● live');
   feed.start(stack, 'feed');
-  const rejected = rows.filter({ hasText: /order rejected by sim: .*fault injection/ });
+  const rejected = rows.filter({ hasText: /Order rejected: .* by sim: .*fault injection/ });
   await expect(rejected.first()).toBeVisible({ timeout: 90_000 });
   expect(navigations, 'the page must not reload').toBe(0);
   await rejecter.stop();
