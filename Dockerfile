@@ -1,5 +1,5 @@
 # syntax=docker/dockerfile:1
-# The one image of ai-trader (docker-compose.yml): the console (`next start`), the workers and the
+# The one image of ai-trader (docker-compose.yml): the console (`apps/console/server.mjs`: Next plus the fast path for the hot lists), the workers and the
 # migrate/seed job all run from this workspace; the service's command and working_dir pick which.
 # The workspace packages are TypeScript run by tsx and Next, so the runtime keeps the full install.
 
@@ -32,4 +32,4 @@ COPY --from=build --chown=node:node /app /app
 USER node
 EXPOSE 3000
 WORKDIR /app/apps/console
-CMD ["node", "node_modules/next/dist/bin/next", "start", "--port", "3000"]
+CMD ["node", "server.mjs", "--port", "3000"]

@@ -1,5 +1,5 @@
 // Shared by the console benches: a throwaway database and Redis prefix (createTestRuntime), an admin, the BUILT
-// console (`next start` from apps/console/.next-bench, built here when missing) and a realistic book seeded in SQL.
+// console (`server.mjs`, the console's production server, serving apps/console/.next-bench, built here when missing) and a realistic book seeded in SQL.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -53,7 +53,9 @@ export async function startConsoleStack(name: string, port: number, env: Record<
   try {
     await upsertPasswordUser(rt.deps.prisma, { email: admin.email, name: 'Bench Admin', password: admin.password, role: 'admin' });
     const base = `http://localhost:${port}`;
-    child = spawn(path.join(consoleDir, 'node_modules/.bin/next'), ['start', '-p', String(port)], {
+    // BENCH_NODE_ARGS: options for the console's node (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"; NODE_OPTIONS refuses those).
+    const nodeArgs = process.env.BENCH_NODE_ARGS?.split(/\s+/).filter(Boolean) ?? [];
+    child = spawn(process.execPath, [...nodeArgs, 'server.mjs', '--port', String(port)], {
       cwd: consoleDir,
       stdio: ['ignore', 'ignore', 'inherit'],
       env: {

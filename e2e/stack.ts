@@ -52,7 +52,7 @@ await new Promise<void>((resolve, reject) => {
   seed.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`seed exited with ${code}`))));
 });
 run('workers', process.execPath, ['--import', 'tsx', 'src/main.ts'], path.join(root, 'workers'), { WORKER_ROLES: 'ingest,scoring,risk,execution,broker,portfolio' });
-run('console', path.join(root, 'apps/console/node_modules/.bin/next'), ['start', '-p', String(port)], path.join(root, 'apps/console'));
+run('console', process.execPath, ['server.mjs', '--port', String(port)], path.join(root, 'apps/console'));
 
 let stopping = false;
 async function stop() {

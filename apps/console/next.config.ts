@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { NextConfig } from 'next';
+import { SECURITY_HEADERS } from './security-headers.mjs';
 
 const config: NextConfig = {
   // Workspace packages are TypeScript sources; Next compiles them.
@@ -15,11 +16,7 @@ const config: NextConfig = {
     return [
       {
         source: '/:path*',
-        headers: [
-          { key: 'X-Frame-Options', value: 'DENY' },
-          { key: 'X-Content-Type-Options', value: 'nosniff' },
-          { key: 'Referrer-Policy', value: 'same-origin' },
-        ],
+        headers: SECURITY_HEADERS,
       },
     ];
   },

@@ -2,6 +2,7 @@ export * from './account-security.ts';
 export * from './approvals.ts';
 export * from './auth.ts';
 export * from './cached-queries.ts';
+export * from './fast-api.ts';
 export * from './http.ts';
 export * from './users.ts';
 export * from './live-hub.ts';
