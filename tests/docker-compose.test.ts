@@ -78,6 +78,18 @@ describe('docker-compose.yml', () => {
     expect(service('console').ports?.map(String).some((p) => p.endsWith(':3000') || p === '3000')).toBe(true);
   });
 
+  it('runs the console with its own server (Next plus the fast path), as npm start and the image do', () => {
+    const command = [service('console').command].flat().join(' ');
+    expect(command).toMatch(/^node server\.mjs --port 3000$/);
+    const workdir = /^WORKDIR (\S+)$/gm;
+    const dockerfile = fs.readFileSync(path.join(root, 'Dockerfile'), 'utf8');
+    const dirs = [...dockerfile.matchAll(workdir)].map((m) => m[1]);
+    expect(dirs.at(-1)).toBe('/app/apps/console');
+    expect(fs.existsSync(path.join(root, 'apps/console/server.mjs'))).toBe(true);
+    expect(dockerfile).toMatch(/^CMD \["node", "server\.mjs", "--port", "3000"\]$/m);
+    expect(dockerfile).toMatch(/node apps\/cli\/build\.mjs/);
+  });
+
   it('starts migrate on a healthy Postgres, and the console and workers after it succeeded', () => {
     expect(dependsOn('migrate')).toMatchObject({ postgres: 'service_healthy' });
     for (const name of ['console', 'workers']) {
