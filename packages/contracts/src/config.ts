@@ -134,6 +134,9 @@ export const ZConfig = z
     WORKER_MEMORY_CHECK_MS: z.coerce.number().int().min(100).max(600_000).default(5000),
     /** An approved intent still PENDING after this long gets its submission job re-queued (the outbox sweep). */
     OUTBOX_SWEEP_AFTER_SECONDS: z.coerce.number().int().min(5).max(86_400).default(60),
+    /** A submission held this long behind an older intent of its symbol makes sure that one's job will run (at most
+     *  once per this interval per held job): the per-symbol hold repairs itself without waiting for the sweep. */
+    OUTBOX_HOLD_RECHECK_SECONDS: z.coerce.number().min(0.5).max(3600).default(5),
     /** Emergency liquidate asks the broker again and again until nothing is open, for at most this long, then reports
      *  what is still open and why. */
     LIQUIDATE_VERIFY_TIMEOUT_SECONDS: z.coerce.number().min(0.1).max(3600).default(30),

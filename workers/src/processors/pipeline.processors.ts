@@ -1,7 +1,7 @@
 // One thin processor per queue: parse the payload with the catalog's schema, call one use-case.
 // A payload that does not parse can never succeed, so it fails without retries (UnrecoverableError).
 import { JOBS, type TJobDefinitions, type TJobName, type TJobPayload } from '@ai-trader/contracts';
-import { applyTradeUpdate, checkBreakers, deliverAlert, checkRisk, reconcile, driveSimulatedMarket, dailyDataMaintenance, finishBackfillRun, ingestBar, monitorFreshness, runBackfillChunk, scoreBar, submitIntent, sweepOutbox, type Deps } from '@ai-trader/core';
+import { applyTradeUpdate, checkBreakers, deliverAlert, checkRisk, reconcile, driveSimulatedMarket, dailyDataMaintenance, finishBackfillRun, ingestBar, monitorFreshness, runBackfillChunk, scoreBar, submitIntent, sweepOutbox, ensureHoldingSubmission, type Deps } from '@ai-trader/core';
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import { SCHEDULER_PROCESSORS } from './scheduler.processors.ts';
 
@@ -19,6 +19,9 @@ export function parse<N extends TJobName>(name: N, job: Job): TJobPayload<N> {
   return r.data as TJobPayload<N>;
 }
 
+/** When each held submission job (by id) last made sure the intent holding it has a live job: this process's. */
+const heldChecks = new Map<string, number>();
+
 export const PROCESSORS: { [N in TJobName]: Processor } = {
   ...SCHEDULER_PROCESSORS,
   'ingest.bars': (deps, job) => ingestBar(deps, parse('ingest.bars', job).bar),
@@ -26,8 +29,17 @@ export const PROCESSORS: { [N in TJobName]: Processor } = {
   'risk.check': (deps, job) => checkRisk(deps, parse('risk.check', job)).then((d) => ({ outcome: d.outcome, reasonCode: d.reasonCode })),
   'execution.submit': async (deps, job, token) => {
     const outcome = await submitIntent(deps, parse('execution.submit', job), { isLastAttempt: job.attemptsMade + 1 >= (job.opts.attempts ?? 1) });
-    if (outcome !== 'waiting') return outcome;
-    // Per-symbol order: an older intent of the symbol goes first; look again shortly (not an attempt used up).
+    if (outcome !== 'waiting') {
+      heldChecks.delete(job.id!);
+      return outcome;
+    }
+    // Per-symbol order: an older intent of the symbol goes first; look again shortly (not an attempt used up). Held
+    // for long, make sure the older one's job will run (lost to a store outage, it would hold us until the sweep).
+    const every = deps.config.OUTBOX_HOLD_RECHECK_SECONDS * 1000;
+    if (Date.now() - (heldChecks.get(job.id!) ?? job.timestamp) >= every) {
+      heldChecks.set(job.id!, Date.now());
+      await ensureHoldingSubmission(deps, parse('execution.submit', job).intentId);
+    }
     await job.moveToDelayed(Date.now() + 20, token);
     throw new DelayedError();
   },
