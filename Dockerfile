@@ -22,7 +22,7 @@ COPY . .
 RUN npx -y pnpm@${PNPM_VERSION} install --offline --frozen-lockfile \
  && node scripts/prisma-generate.mjs \
  && npx -y pnpm@${PNPM_VERSION} --filter @ai-trader/console build \
- && node apps/cli/build.mjs \
+ && node scripts/build-bundles.mjs \
  && rm -rf apps/console/.next/cache
 
 # 3. Runtime: no npm cache, no pnpm store; runs as the unprivileged `node` user.

@@ -51,7 +51,7 @@ await new Promise<void>((resolve, reject) => {
   const seed = spawn(tsx, ['prisma/seed.ts'], { cwd: root, env, stdio: 'inherit' });
   seed.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`seed exited with ${code}`))));
 });
-run('workers', process.execPath, ['--import', 'tsx', 'src/main.ts'], path.join(root, 'workers'), { WORKER_ROLES: 'ingest,scoring,risk,execution,broker,portfolio' });
+run('workers', process.execPath, ['bin/workers.mjs'], path.join(root, 'workers'), { WORKER_ROLES: 'ingest,scoring,risk,execution,broker,portfolio' });
 run('console', process.execPath, ['server.mjs', '--port', String(port)], path.join(root, 'apps/console'));
 
 let stopping = false;

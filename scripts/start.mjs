@@ -6,7 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { appEnv, replayDataWarning } from './lib/app-env.mjs';
 import { buildConsoleIfStale } from './lib/console-build.mjs';
-import { bundleCli } from './lib/cli-build.mjs';
+import { buildBundles } from './lib/bundles.mjs';
 import { pnpm } from './lib/pnpm.mjs';
 import { preflight, prepare } from './lib/prepare.mjs';
 import { demoSecrets } from './lib/secrets.mjs';
@@ -69,7 +69,7 @@ await main(async () => {
     return pnpm(tool, ['exec', 'tsx', 'prisma/seed.ts'], { cwd: root, env });
   });
   await step('build the console', () => buildConsoleIfStale(root, tool, env));
-  await step('bundle the ai-trader CLI', () => bundleCli(root, env));
+  await step('bundle the CLI and the workers', () => buildBundles(root, env));
 
   // The running services do not need the admin password; keep it out of their environment.
   const serviceEnv = { ...env };

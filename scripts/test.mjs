@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildConsoleIfStale } from './lib/console-build.mjs';
-import { bundleCli } from './lib/cli-build.mjs';
+import { buildBundles } from './lib/bundles.mjs';
 import { pnpm } from './lib/pnpm.mjs';
 import { preflight, prepare } from './lib/prepare.mjs';
 import { main, printSummary, step } from './lib/steps.mjs';
@@ -39,8 +39,8 @@ await main(
       }
       return exec('tsc', '-p', 'apps/console/tsconfig.json');
     });
-    // The CLI tests run `ai-trader` as operators do: from its bundle (bin/ai-trader.mjs uses it while it is fresh).
-    await step('bundle the ai-trader CLI', () => bundleCli(root, env));
+    // The tests run `ai-trader` and the workers as production does: from their bundles (used while fresh).
+    await step('bundle the CLI and the workers', () => buildBundles(root, env));
     await step('unit and integration tests (vitest)', () => exec('vitest', 'run'));
     await step('build the console', () => buildConsoleIfStale(root, tool, env));
     await step('end-to-end tests (playwright)', () =>

@@ -12,6 +12,7 @@ interface Service {
   image?: string;
   build?: string | { context?: string; dockerfile?: string };
   command?: string | string[];
+  working_dir?: string;
   environment?: Record<string, string | number | boolean | null>;
   healthcheck?: { test?: string | string[] };
   depends_on?: Record<string, { condition?: string }> | string[];
@@ -78,7 +79,7 @@ describe('docker-compose.yml', () => {
     expect(service('console').ports?.map(String).some((p) => p.endsWith(':3000') || p === '3000')).toBe(true);
   });
 
-  it('runs the console with its own server (Next plus the fast path), as npm start and the image do', () => {
+  it('runs the console with its own server (Next plus the fast path) and the workers through their launcher, as npm start does', () => {
     const command = [service('console').command].flat().join(' ');
     expect(command).toMatch(/^node server\.mjs --port 3000$/);
     const workdir = /^WORKDIR (\S+)$/gm;
@@ -87,7 +88,10 @@ describe('docker-compose.yml', () => {
     expect(dirs.at(-1)).toBe('/app/apps/console');
     expect(fs.existsSync(path.join(root, 'apps/console/server.mjs'))).toBe(true);
     expect(dockerfile).toMatch(/^CMD \["node", "server\.mjs", "--port", "3000"\]$/m);
-    expect(dockerfile).toMatch(/node apps\/cli\/build\.mjs/);
+    expect(dockerfile).toMatch(/node scripts\/build-bundles\.mjs/);
+    // The workers through their launcher (their bundle while fresh), like npm start and the CLI's trade.
+    expect([service('workers').command].flat().join(' ')).toBe('node bin/workers.mjs');
+    expect(service('workers').working_dir).toBe('/app/workers');
   });
 
   it('starts migrate on a healthy Postgres, and the console and workers after it succeeded', () => {

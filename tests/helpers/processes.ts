@@ -33,11 +33,11 @@ export interface WorkersProcess {
 }
 
 /**
- * Starts the workers process (`node --import tsx src/main.ts` in workers/, one process rather than the tsx
+ * Starts the workers process (`node bin/workers.mjs` in workers/: the bundle or the sources under tsx, one process rather than the tsx
  * wrapper, so a SIGKILL hits the worker itself). `running` holds it until it exits, for an afterEach to kill.
  */
 export function startWorkersProcess(env: Record<string, string | undefined>, running: Set<ChildProcess>): WorkersProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd: path.join(ROOT, 'workers'), env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['bin/workers.mjs'], { cwd: path.join(ROOT, 'workers'), env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()));

@@ -4,7 +4,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { MEMORY_CEILING_EXIT_CODE } from '@ai-trader/contracts';
 
-const WORKERS_MAIN = fileURLToPath(new URL('../../../workers/src/main.ts', import.meta.url));
+// The workers' launcher: their bundle while it is fresh, the sources under tsx otherwise (workers/bin/workers.mjs).
+const WORKERS_BIN = fileURLToPath(new URL('../../../workers/bin/workers.mjs', import.meta.url));
 const WORKERS_DIR = fileURLToPath(new URL('../../../workers/', import.meta.url));
 /** More restarts than this within RESTART_WINDOW_MS: the ceiling is too low for the work, not a leak; stop. */
 const MAX_RESTARTS = 5;
@@ -22,7 +23,7 @@ export class SupervisedWorkers {
   }
 
   private spawn(): [ChildProcess, Promise<number>] {
-    const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), WORKERS_MAIN], { cwd: WORKERS_DIR, env: this.env, stdio: 'inherit' });
+    const child = spawn(process.execPath, [WORKERS_BIN], { cwd: WORKERS_DIR, env: this.env, stdio: 'inherit' });
     // Ended by the signal we sent (it came before the process set its handlers, mid-start): a requested stop, not a failure.
     return [child, new Promise<number>((resolve) => child.on('exit', (code, signal) => resolve(code ?? (signal && signal === this.stopSignal ? 0 : 1))))];
   }

@@ -1,26 +1,23 @@
-#!/usr/bin/env node
-// Bundles the CLI's TypeScript (apps/cli/src and the workspace packages it imports) into one ES module,
-// dist/ai-trader.mjs, so `ai-trader` starts without transpiling hundreds of files on every run (≈ half its start-up
-// under tsx). Third-party packages stay outside the bundle, imported from where they are installed. Every
-// `import.meta.url` is replaced by its source file's own URL, so paths built from it (ops/*.yaml, prisma/migrations,
-// workers/src/main.ts) are the same as under tsx. dist/inputs.json lists the sources with their size and mtime:
-// bin/ai-trader.mjs runs the bundle only while all of them are unchanged and falls back to tsx otherwise, so an edited
-// checkout never runs stale code. `npm start`, `npm test` and the Docker image build it; `node apps/cli/build.mjs`.
+// Bundles one entry of our TypeScript (and the workspace packages it imports) into one ES module with esbuild, so a
+// process starts without transpiling hundreds of files (about half the start-up under tsx). Third-party packages stay
+// outside the bundle, imported from where pnpm installed them. Every `import.meta.url` is replaced by its source
+// file's own URL, so paths built from it (ops/*.yaml, prisma/migrations, workers/src/main.ts) are the same as under
+// tsx. `<outfile>.inputs.json` lists the sources with their size and mtime: the launchers run the bundle only while
+// all of them are unchanged (bundle-fresh.mjs), so an edited checkout never runs stale code.
 import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const root = path.resolve(here, '../..');
-const outDir = process.argv[2] ? path.resolve(process.argv[2]) : path.join(here, 'dist');
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
-export async function buildCli(out = outDir) {
+/** Builds `entry` into `outfile` (absolute paths); returns the time taken and the number of our source files in it. */
+export async function buildBundle({ entry, outfile }) {
   const started = performance.now();
   const result = await build({
-    absWorkingDir: root,
-    entryPoints: [path.join(here, 'src/main.ts')],
-    outfile: path.join(out, 'ai-trader.mjs'),
+    absWorkingDir: ROOT,
+    entryPoints: [entry],
+    outfile,
     bundle: true, platform: 'node', format: 'esm', target: 'node20', sourcemap: 'linked', metafile: true, logLevel: 'warning',
     // CommonJS packages required from the bundle (esbuild's require shim needs a real require).
     banner: { js: "import { createRequire as __aiTraderCreateRequire } from 'node:module'; const require = __aiTraderCreateRequire(import.meta.url);" },
@@ -46,15 +43,10 @@ export async function buildCli(out = outDir) {
   const inputs = Object.keys(result.metafile.inputs)
     .filter((f) => !f.includes('node_modules'))
     .map((f) => {
-      const s = statSync(path.resolve(root, f));
+      const s = statSync(path.resolve(ROOT, f));
       return { file: f, size: s.size, mtimeMs: s.mtimeMs };
     });
-  mkdirSync(out, { recursive: true });
-  writeFileSync(path.join(out, 'inputs.json'), JSON.stringify({ root, inputs }));
+  mkdirSync(path.dirname(outfile), { recursive: true });
+  writeFileSync(`${outfile}.inputs.json`, JSON.stringify({ root: ROOT, inputs }));
   return { ms: performance.now() - started, inputs: inputs.length };
-}
-
-if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const r = await buildCli();
-  console.log(`ai-trader CLI bundled from ${r.inputs} source files into ${path.relative(process.cwd(), path.join(outDir, 'ai-trader.mjs'))} in ${(r.ms / 1000).toFixed(1)} s`);
 }
