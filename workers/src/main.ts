@@ -20,6 +20,20 @@ async function main() {
   }
   const rt = createRuntime(config, { name: 'workers' });
   const log = rt.deps.logger;
+  // Signals are ours from here on: one that comes during start-up (Node's default would kill the process between its
+  // first heartbeat and a clean stop, leaving heartbeats and half-done jobs) is kept and acted on once started; the
+  // 30 s limit below still applies.
+  let onSignal: (signal: string) => void = (signal) => {
+    log.info({ signal }, 'stop requested during start-up: stopping once started');
+    setTimeout(() => {
+      log.error('start-up and stop took longer than 30 s; exiting');
+      process.exit(1);
+    }, 30_000).unref();
+    requested ??= signal;
+  };
+  let requested: string | null = null;
+  process.on('SIGTERM', () => onSignal('SIGTERM'));
+  process.on('SIGINT', () => onSignal('SIGINT'));
   // A configured provider without any key (stored or in the environment) stops start-up here, in one line.
   await rt.credentials.check();
   await bootstrapBooks(rt.deps);
@@ -47,8 +61,8 @@ async function main() {
   };
   // Past the memory ceiling: the same clean stop, with the code that asks the supervisor for a restart.
   void pipeline.memoryExceeded.then(() => stop('memory ceiling', MEMORY_CEILING_EXIT_CODE));
-  process.on('SIGTERM', () => void stop('SIGTERM'));
-  process.on('SIGINT', () => void stop('SIGINT'));
+  onSignal = (signal) => void stop(signal);
+  if (requested) void stop(requested);
 }
 
 main().catch((e: unknown) => {
