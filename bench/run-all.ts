@@ -24,7 +24,7 @@ const BENCHES: Array<{ name: string; full: string[]; quick: string[] }> = [
   { name: 'import-bars', full: ['1000000'], quick: ['100000'] },
   { name: 'audit-verify', full: ['1000000'], quick: ['100000'] },
   { name: 'backfill-throughput', full: ['20', '20'], quick: ['20', '8'] },
-  { name: 'console-api', full: ['200', '15'], quick: ['200', '5'] },
+  { name: 'console-api', full: ['200', '60'], quick: ['200', '5'] },
   { name: 'console-browser', full: ['40', '1000', '5'], quick: ['10', '300', '2'] },
   { name: 'replay-memory', full: ['60', '50'], quick: ['5', '20'] },
 ];

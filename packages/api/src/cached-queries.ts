@@ -28,7 +28,7 @@ export const CACHED_QUERIES: Readonly<Record<string, { role: TRole; kinds: reado
 
 const rank = (r: TRole) => ZRole.options.indexOf(r);
 
-interface Answer {
+export interface Answer {
   status: number;
   contentType: string;
   body: Buffer;
@@ -38,9 +38,16 @@ interface Answer {
 
 // 64 answers: a list of 1,000 orders is ~0.5 MB, so at most ~30 MB even if every one were that large.
 const caches = new WeakMap<LiveHub, SnapshotCache>();
-const cacheOf = (hub: LiveHub) => {
+/**
+ * The safety net's period (CONSOLE_LIST_REFRESH_SECONDS): a kept list is computed again in the background after this
+ * long even without an event, in case a change came without one (none is known: every write the lists show publishes
+ * one). Not shorter: a computation of 1,000 orders holds the event loop for ~60-170 ms (superjson and JSON of 0.5 MB,
+ * the rows' mapping), which every 10 s was more than 1 % of the requests at 200/s — the p99.
+ */
+export const LIST_REFRESH_MS = 60_000;
+const cacheOf = (hub: LiveHub, refreshMs = LIST_REFRESH_MS) => {
   let c = caches.get(hub);
-  if (!c) caches.set(hub, (c = new SnapshotCache(hub, { maxEntries: 64, maxAgeMs: 10_000, keep: (a) => (a as Answer).status === 200 })));
+  if (!c) caches.set(hub, (c = new SnapshotCache(hub, { maxEntries: 64, maxAgeMs: refreshMs, keep: (a) => (a as Answer).status === 200 })));
   return c;
 };
 
@@ -59,14 +66,26 @@ async function answerOf(res: Response): Promise<Answer> {
   return { status: 200, contentType, body, etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 32)}"` };
 }
 
-function responseOf(a: Answer, req: Request): Response {
-  if (a.status !== 200) return new Response(new Uint8Array(a.body), { status: a.status, headers: { 'content-type': a.contentType } });
+export interface CachedQueryOptions {
+  /** The tRPC endpoint's path. */
+  endpoint?: string;
+  /** The safety net's period for this hub's cache (set by its first use; default LIST_REFRESH_MS). */
+  refreshMs?: number;
+}
+
+/** How `a` goes out to a request with this If-None-Match: status, headers, and whether the body is sent. */
+export function answerHead(a: Answer, ifNoneMatch: string | null): { status: number; headers: Record<string, string>; withBody: boolean } {
+  if (a.status !== 200) return { status: a.status, headers: { 'content-type': a.contentType }, withBody: true };
   // private: never kept by a shared cache; no-cache: the browser asks again each time (and gets a 304 while unchanged);
   // no-transform: not gzipped on the way out (see the top of this file).
   const headers: Record<string, string> = { 'content-type': a.contentType, 'cache-control': 'private, no-cache, no-transform', etag: a.etag! };
-  const ifNoneMatch = req.headers.get('if-none-match');
-  if (ifNoneMatch && ifNoneMatch.split(',').some((t) => t.trim().replace(/^W\//, '') === a.etag)) return new Response(null, { status: 304, headers });
-  return new Response(new Uint8Array(a.body), { status: 200, headers });
+  if (ifNoneMatch && ifNoneMatch.split(',').some((t) => t.trim().replace(/^W\//, '') === a.etag)) return { status: 304, headers, withBody: false };
+  return { status: 200, headers, withBody: true };
+}
+
+function responseOf(a: Answer, req: Request): Response {
+  const head = answerHead(a, req.headers.get('if-none-match'));
+  return new Response(head.withBody ? new Uint8Array(a.body) : null, { status: head.status, headers: head.headers });
 }
 
 /**
@@ -74,13 +93,22 @@ function responseOf(a: Answer, req: Request): Response {
  * checked the session) has the role they require; otherwise — and to fill the cache — `handle` answers it (tRPC).
  * Only successful answers are kept; requests that come while one is computed share it.
  */
-export async function cachedQuery(hub: LiveHub, req: Request, actor: TActor | null, handle: () => Promise<Response>, endpoint = '/api/trpc'): Promise<Response> {
+export async function cachedQuery(hub: LiveHub, req: Request, actor: TActor | null, handle: () => Promise<Response>, opts: CachedQueryOptions = {}): Promise<Response> {
+  const answer = await cachedAnswer(hub, req, actor, handle, opts);
+  return answer ? responseOf(answer, req) : handle();
+}
+
+/**
+ * cachedQuery's answer as kept (its body the cache's own bytes: write them, do not change them), or null when `req`
+ * is not one the cache answers — then `handle` has not been called, and the caller answers with it.
+ */
+export async function cachedAnswer(hub: LiveHub, req: Request, actor: TActor | null, handle: () => Promise<Response>, opts: CachedQueryOptions = {}): Promise<Answer | null> {
+  const { endpoint = '/api/trpc', refreshMs } = opts;
   const url = new URL(req.url);
   const procs = proceduresOf(req, url, endpoint);
   const specs = procs?.map((p) => CACHED_QUERIES[p]);
-  if (!procs || !specs || specs.some((s) => !s)) return handle();
-  if (!actor || specs.some((s) => rank(actor.role) < rank(s!.role))) return handle(); // tRPC says why not (401, 403)
+  if (!procs || !specs || specs.some((s) => !s)) return null;
+  if (!actor || specs.some((s) => rank(actor.role) < rank(s!.role))) return null; // tRPC says why not (401, 403)
   const kinds = [...new Set(specs.flatMap((s) => s!.kinds))];
-  const answer = await cacheOf(hub).get(`${procs.join(',')}${url.search}`, kinds, async () => answerOf(await handle()));
-  return responseOf(answer, req);
+  return cacheOf(hub, refreshMs).get(`${procs.join(',')}${url.search}`, kinds, async () => answerOf(await handle()));
 }

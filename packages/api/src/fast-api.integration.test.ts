@@ -3,6 +3,7 @@
 // — and hands every other request on (to Next in server.mjs; here to a stand-in that marks it).
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestRuntime, type TestRuntime } from '@ai-trader/adapters/testing';
 import { createAuth, type Auth } from './auth.ts';
@@ -48,7 +49,8 @@ describe('the fast path over HTTP', () => {
   let viaNext = 0;
 
   beforeAll(async () => {
-    rt = await createTestRuntime('fastapi');
+    // A 1 s safety net (CONSOLE_LIST_REFRESH_SECONDS), so the last test can see it at work.
+    rt = await createTestRuntime('fastapi', { CONSOLE_LIST_REFRESH_SECONDS: '1' });
     rt.deps.clock = { now: () => new Date('2025-06-04T15:00:00.000Z') };
     live = new LiveHub(rt.config.REDIS_URL, rt.config.REDIS_PREFIX);
     const events = live.telling(rt.deps.events);
@@ -85,6 +87,15 @@ describe('the fast path over HTTP', () => {
     expect(res.status).toBe(200);
     return res.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
   };
+  /** A GET as sent, the body as received (fetch would decompress it). */
+  const getRaw = (path: string, headers: Record<string, string>) =>
+    new Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }>((resolve, reject) => {
+      http.get(`${base}${path}`, { headers }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks) }));
+      }).on('error', reject);
+    });
   /** What the route handler answers for the same request. */
   const route = (path: string, cookie: string) => handleTrpcRequest(server, new Request(`${ORIGIN}/api/trpc/${path}`, { headers: { cookie, host: 'localhost:3000' } }));
 
@@ -92,18 +103,30 @@ describe('the fast path over HTTP', () => {
     const cookie = await signIn();
     for (const path of ['positions.list', `orders.list${input({ filter: { view: 'all' }, limit: 1000 })}`, `positions.list,orders.list?batch=1&input=${encodeURIComponent(JSON.stringify({ 1: { json: { limit: 5 } } }))}`]) {
       const n = viaNext;
-      const res = await fetch(`${base}/api/trpc/${path}`, { headers: { cookie } });
-      expect(viaNext).toBe(n);
-      expect(res.status).toBe(200);
-      const body = await res.text();
       const want = await route(path, cookie);
-      expect(body).toBe(await want.text());
-      expect(res.headers.get('etag')).toBe(want.headers.get('etag'));
-      expect(res.headers.get('cache-control')).toBe('private, no-cache, no-transform');
-      expect(Number(res.headers.get('content-length'))).toBe(Buffer.byteLength(body));
-      const again = await fetch(`${base}/api/trpc/${path}`, { headers: { cookie, 'if-none-match': res.headers.get('etag')! } });
-      expect(again.status).toBe(304);
-      expect(await again.text()).toBe('');
+      const wantBody = await want.text();
+      // Asked for as is (identity): the route's bytes, its entity tag.
+      const raw = await getRaw(`/api/trpc/${path}`, { cookie, 'accept-encoding': 'identity' });
+      expect(viaNext).toBe(n);
+      expect(raw.status).toBe(200);
+      expect(raw.body.toString()).toBe(wantBody);
+      expect(raw.headers.etag).toBe(want.headers.get('etag'));
+      expect(raw.headers['cache-control']).toBe('private, no-cache, no-transform');
+      expect(raw.headers.vary).toBe('Accept-Encoding');
+      expect(raw.headers['content-encoding']).toBeUndefined();
+      expect(Number(raw.headers['content-length'])).toBe(raw.body.length);
+      // As a browser asks (gzip accepted): the same bytes gzipped, under their own entity tag.
+      const zipped = await getRaw(`/api/trpc/${path}`, { cookie, 'accept-encoding': 'gzip, deflate, br, zstd' });
+      expect(zipped.headers['content-encoding']).toBe('gzip');
+      expect(Number(zipped.headers['content-length'])).toBe(zipped.body.length);
+      expect(gunzipSync(zipped.body).toString()).toBe(wantBody);
+      expect(zipped.headers.etag).toBe(want.headers.get('etag')!.replace(/"$/, '-gzip"'));
+      // Unchanged: 304 without a body, for either form.
+      for (const [enc, etag] of [['identity', raw.headers.etag], ['gzip', zipped.headers.etag]]) {
+        const again = await getRaw(`/api/trpc/${path}`, { cookie, 'accept-encoding': enc!, 'if-none-match': etag! });
+        expect(again.status).toBe(304);
+        expect(again.body.length).toBe(0);
+      }
     }
     const list = JSON.parse(await (await fetch(`${base}/api/trpc/positions.list`, { headers: { cookie } })).text()) as { result: { data: { json: { positions: { symbol: string }[] } } } };
     expect(list.result.data.json.positions.map((p) => p.symbol)).toEqual(['SPY']);
@@ -138,5 +161,18 @@ describe('the fast path over HTTP', () => {
       broken = false;
     }
     expect((await fetch(`${base}/api/trpc/positions.list`, { headers: { cookie } })).status).toBe(200);
+  });
+
+  it('a change that came without its event shows after CONSOLE_LIST_REFRESH_SECONDS (the safety net)', async () => {
+    const cookie = await signIn();
+    const qty = async () => {
+      const res = await fetch(`${base}/api/trpc/positions.list`, { headers: { cookie } });
+      expect(res.status).toBe(200);
+      return ((await res.json()) as { result: { data: { json: { positions: { qty: string }[] } } } }).result.data.json.positions[0]!.qty;
+    };
+    const before = await qty();
+    // Written straight in the database: no live event, so only the safety net can notice.
+    await rt.deps.pool.query(`UPDATE positions SET qty = qty + 1 WHERE symbol = 'SPY'`);
+    await expect.poll(qty, { timeout: 5000, interval: 100 }).toBe(String(Number(before) + 1));
   });
 });

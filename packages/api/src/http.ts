@@ -2,9 +2,10 @@
 // come from our own origin AND carry the session's CSRF token in x-csrf-token (the console layout hands it to the
 // page in a meta tag); a live stream (SSE) ends as soon as its session does — sign-out, sign-out everywhere,
 // expiry, account disabled — checked every STREAM_SESSION_CHECK_MS.
+import type { TActor } from '@ai-trader/contracts';
 import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
 import { csrfTokenValid, sessionAlive } from './auth.ts';
-import { cachedQuery } from './cached-queries.ts';
+import { cachedAnswer, cachedQuery, type Answer } from './cached-queries.ts';
 import { appRouter } from './root.ts';
 import type { ConsoleServer } from './server.ts';
 import { signedInFromHeaders } from './session-cache.ts';
@@ -78,6 +79,28 @@ export async function handleTrpcRequest(
   original: Request,
   opts: { streamSessionCheckMs?: number } = {},
 ): Promise<Response> {
+  const prepared = await prepareTrpcRequest(server, original, opts);
+  if (prepared instanceof Response) return prepared;
+  // The big lists come from a cache of their answer while nothing they show has changed (signed-in callers only).
+  return cachedQuery(server.live, prepared.request, prepared.actor, prepared.handle, { refreshMs: server.config.CONSOLE_LIST_REFRESH_SECONDS * 1000 });
+}
+
+/**
+ * handleTrpcRequest for the fast path (fast-api.ts): the same checks, and for a cached list its kept answer itself
+ * (no Response around a copy of its bytes); any other request's Response.
+ */
+export async function answerTrpcRequest(server: Pick<ConsoleServer, 'config' | 'runtime' | 'auth' | 'live'>, original: Request): Promise<Answer | Response> {
+  const prepared = await prepareTrpcRequest(server, original);
+  if (prepared instanceof Response) return prepared;
+  return (await cachedAnswer(server.live, prepared.request, prepared.actor, prepared.handle, { refreshMs: server.config.CONSOLE_LIST_REFRESH_SECONDS * 1000 })) ?? prepared.handle();
+}
+
+/** Limits, origin and CSRF, the session; then the request as tRPC will see it, its caller and tRPC's answer to it. */
+async function prepareTrpcRequest(
+  server: Pick<ConsoleServer, 'config' | 'runtime' | 'auth' | 'live'>,
+  original: Request,
+  opts: { streamSessionCheckMs?: number } = {},
+): Promise<Response | { request: Request; actor: TActor | null; handle: () => Promise<Response> }> {
   const limited = await withinLimits(original);
   if (limited instanceof Response) return limited;
   const req = limited;
@@ -93,8 +116,7 @@ export async function handleTrpcRequest(
       ? boundToSession(req, () => sessionAlive(server.runtime.deps.prisma, signedIn.sessionId, server.config), opts.streamSessionCheckMs ?? STREAM_SESSION_CHECK_MS)
       : req;
   const actor = signedIn?.actor ?? null;
-  // The big lists come from a cache of their answer while nothing they show has changed (signed-in callers only).
-  return cachedQuery(server.live, request, actor, () => fetchRequestHandler({
+  const handle = () => fetchRequestHandler({
     endpoint: '/api/trpc',
     req: request,
     router: appRouter,
@@ -102,5 +124,6 @@ export async function handleTrpcRequest(
     onError: ({ error, path }) => {
       if (error.code === 'INTERNAL_SERVER_ERROR') server.runtime.deps.logger.error({ path, err: error.cause?.message ?? error.message }, 'tRPC error');
     },
-  }));
+  });
+  return { request, actor, handle };
 }

@@ -132,6 +132,8 @@ export const ZConfig = z
     WORKER_MEMORY_LIMIT_MB: z.coerce.number().int().min(32).max(262_144).optional(),
     /** How often a worker process samples its memory against that ceiling. */
     WORKER_MEMORY_CHECK_MS: z.coerce.number().int().min(100).max(600_000).default(5000),
+    /** The console's cached lists are computed again after this long even without a live event (a safety net). */
+    CONSOLE_LIST_REFRESH_SECONDS: z.coerce.number().min(1).max(3600).default(60),
     /** An approved intent still PENDING after this long gets its submission job re-queued (the outbox sweep). */
     OUTBOX_SWEEP_AFTER_SECONDS: z.coerce.number().int().min(5).max(86_400).default(60),
     /** A submission held this long behind an older intent of its symbol makes sure that one's job will run (at most
