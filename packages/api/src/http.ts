@@ -5,7 +5,7 @@
 import type { TActor } from '@ai-trader/contracts';
 import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
 import { csrfTokenValid, sessionAlive } from './auth.ts';
-import { cachedAnswer, cachedQuery, type Answer } from './cached-queries.ts';
+import { cachedAnswer, cachedQuery, type Answer, type CachedQueryOptions } from './cached-queries.ts';
 import { appRouter } from './root.ts';
 import type { ConsoleServer } from './server.ts';
 import { signedInFromHeaders } from './session-cache.ts';
@@ -82,7 +82,7 @@ export async function handleTrpcRequest(
   const prepared = await prepareTrpcRequest(server, original, opts);
   if (prepared instanceof Response) return prepared;
   // The big lists come from a cache of their answer while nothing they show has changed (signed-in callers only).
-  return cachedQuery(server.live, prepared.request, prepared.actor, prepared.handle, { refreshMs: server.config.CONSOLE_LIST_REFRESH_SECONDS * 1000 });
+  return cachedQuery(server.live, prepared.request, prepared.actor, prepared.handle, prepared.cache);
 }
 
 /**
@@ -92,7 +92,7 @@ export async function handleTrpcRequest(
 export async function answerTrpcRequest(server: Pick<ConsoleServer, 'config' | 'runtime' | 'auth' | 'live'>, original: Request): Promise<Answer | Response> {
   const prepared = await prepareTrpcRequest(server, original);
   if (prepared instanceof Response) return prepared;
-  return (await cachedAnswer(server.live, prepared.request, prepared.actor, prepared.handle, { refreshMs: server.config.CONSOLE_LIST_REFRESH_SECONDS * 1000 })) ?? prepared.handle();
+  return (await cachedAnswer(server.live, prepared.request, prepared.actor, prepared.handle, prepared.cache)) ?? prepared.handle();
 }
 
 /** Limits, origin and CSRF, the session; then the request as tRPC will see it, its caller and tRPC's answer to it. */
@@ -100,7 +100,7 @@ async function prepareTrpcRequest(
   server: Pick<ConsoleServer, 'config' | 'runtime' | 'auth' | 'live'>,
   original: Request,
   opts: { streamSessionCheckMs?: number } = {},
-): Promise<Response | { request: Request; actor: TActor | null; handle: () => Promise<Response> }> {
+): Promise<Response | { request: Request; actor: TActor | null; handle: () => Promise<Response>; cache: CachedQueryOptions }> {
   const limited = await withinLimits(original);
   if (limited instanceof Response) return limited;
   const req = limited;
@@ -125,5 +125,5 @@ async function prepareTrpcRequest(
       if (error.code === 'INTERNAL_SERVER_ERROR') server.runtime.deps.logger.error({ path, err: error.cause?.message ?? error.message }, 'tRPC error');
     },
   });
-  return { request, actor, handle };
+  return { request, actor, handle, cache: { refreshMs: server.config.CONSOLE_LIST_REFRESH_SECONDS * 1000 } };
 }

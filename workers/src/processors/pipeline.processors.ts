@@ -28,7 +28,11 @@ export const PROCESSORS: { [N in TJobName]: Processor } = {
   'scoring.score': (deps, job) => scoreBar(deps, parse('scoring.score', job)),
   'risk.check': (deps, job) => checkRisk(deps, parse('risk.check', job)).then((d) => ({ outcome: d.outcome, reasonCode: d.reasonCode })),
   'execution.submit': async (deps, job, token) => {
-    const outcome = await submitIntent(deps, parse('execution.submit', job), { isLastAttempt: job.attemptsMade + 1 >= (job.opts.attempts ?? 1) });
+    const payload = parse('execution.submit', job);
+    const outcome = await submitIntent(deps, payload, { isLastAttempt: job.attemptsMade + 1 >= (job.opts.attempts ?? 1) }).catch((e: unknown) => {
+      heldChecks.delete(job.id!);
+      throw e;
+    });
     if (outcome !== 'waiting') {
       heldChecks.delete(job.id!);
       return outcome;
@@ -38,7 +42,7 @@ export const PROCESSORS: { [N in TJobName]: Processor } = {
     const every = deps.config.OUTBOX_HOLD_RECHECK_SECONDS * 1000;
     if (Date.now() - (heldChecks.get(job.id!) ?? job.timestamp) >= every) {
       heldChecks.set(job.id!, Date.now());
-      await ensureHoldingSubmission(deps, parse('execution.submit', job).intentId);
+      await ensureHoldingSubmission(deps, payload.intentId);
     }
     await job.moveToDelayed(Date.now() + 20, token);
     throw new DelayedError();
