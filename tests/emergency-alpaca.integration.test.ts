@@ -2,9 +2,11 @@
 // its limiter and retries): liquidate 100 positions + 200 open orders ends flat and verified with 2 action requests
 // (DELETE /v2/orders, DELETE /v2/positions?cancel_orders=true) plus verification, and our books follow; pressed again
 // it does nothing; with 429/5xx bursts it retries and ends flat; with a broker that keeps failing it says exactly what
-// is still open and why; a HALT under a load of submissions lets no order through after it is acknowledged.
+// is still open and why; a HALT under a load of submissions lets no order through after it is acknowledged, and one
+// pressed while entries wait for Alpaca's request limit is acknowledged at once and cancels on the reserved requests.
 import { randomBytes } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { AlpacaBroker, AlpacaRest } from '@ai-trader/adapters';
 import { createTestRuntime, type TestRuntime } from '@ai-trader/adapters/testing';
 import { startFakeAlpaca, type FakeAlpaca, type FakeAlpacaOptions } from '@ai-trader/adapters/testing/fake-alpaca';
 import { emergencyLiquidate, haltTrading, lastEmergency, submitIntent } from '@ai-trader/core';
@@ -169,5 +171,60 @@ describe('HALT under a load of submissions', () => {
     expect(halt.canceledOrders).toHaveLength(posts.length);
     expect(halt.stillOpen).toEqual([]);
     expect(await p.order.count({ where: { status: { not: 'canceled' } } })).toBe(0);
+  });
+});
+
+describe('HALT while entries wait for the request limit', () => {
+  let fake: FakeAlpaca;
+  let rt: TestRuntime;
+  beforeAll(async () => {
+    ({ fake, rt } = await stack('haltlimit', { prices: prices(40), clock: { isOpen: false }, closedMarket: 'queue', orderAnswerDelayMs: [5, 15] }));
+  });
+  afterAll(async () => {
+    await rt?.cleanup();
+    await fake?.close();
+  });
+
+  it('is acknowledged at once, cancels on the reserve, and the waiting entries are BLOCKED, none sent', async () => {
+    // Alpaca's limit in small: 30 requests a 6 s window, 10 of them reserved — entries get 20. (The production wiring
+    // is the same with 200 a minute and ALPACA_RESERVED_REQUESTS.)
+    const WINDOW_MS = 6000;
+    const rest = new AlpacaRest({
+      baseUrl: fake.restUrl, ...keys, redis: rt.deps.redis, prefix: rt.config.REDIS_PREFIX, logger: rt.deps.logger, maxRetries: 2,
+      rateLimit: { requests: 30, windowMs: WINDOW_MS, reserved: 10 },
+    });
+    const deps = { ...rt.deps, broker: new AlpacaBroker({ rest, logger: rt.deps.logger }) };
+    const p = rt.deps.prisma;
+    const intents: string[] = [];
+    for (let i = 0; i < 40; i++) {
+      const s = await p.signal.create({ data: { strategy: 'limit', symbol: symbolOf(i), barTs: new Date('2025-06-04T14:00:00Z'), side: 'BUY', price: priceOf(i), detail: {} } });
+      const d = await p.riskDecision.create({ data: { signalId: s.id, outcome: 'APPROVED', message: 'load' } });
+      intents.push((await p.orderIntent.create({ data: { riskDecisionId: d.id, symbol: symbolOf(i), side: 'BUY', qty: '1', refPrice: priceOf(i), isEntry: true } })).id);
+    }
+    let next = 0;
+    const submitting = Promise.all(Array.from({ length: 6 }, async () => { // six execution workers
+      while (next < intents.length) await submitIntent(deps, { intentId: intents[next++]! });
+    }));
+    const posts = () => fake.requests.filter((q) => q.method === 'POST' && q.path === '/v2/orders');
+    await until('the entries to use their part of the limit', async () => posts().length >= 20);
+    await new Promise((r) => setTimeout(r, 300)); // the six submitters now wait for room
+    const roomAgainAt = posts()[0]!.at + WINDOW_MS;
+    let acknowledged = 0;
+    const pressed = performance.timeOrigin + performance.now();
+    const halt = await haltTrading(deps, { actor: admin, reason: 'halt while rate-limited', onStep: (s) => { if (s.step === 'halted') acknowledged = performance.timeOrigin + performance.now(); } });
+    const done = performance.timeOrigin + performance.now();
+    await submitting;
+
+    // Not held up by submissions waiting for room (they hold no lock while they wait), nor by the limit itself: the
+    // cancel-all and its verification went on the reserve, before the window had room again.
+    expect(acknowledged - pressed).toBeLessThan(1500);
+    expect(done).toBeLessThan(roomAgainAt);
+    expect(posts()).toHaveLength(20);
+    expect(posts().filter((q) => q.at >= pressed)).toEqual([]);
+    const byStatus = Object.fromEntries((await p.orderIntent.groupBy({ by: ['status'], _count: true })).map((g) => [g.status, g._count]));
+    expect(byStatus).toEqual({ SUBMITTED: 20, BLOCKED: 20 });
+    expect(halt.canceledOrders).toHaveLength(20);
+    expect(halt.stillOpen).toEqual([]);
+    expect(fake.orders().every((o) => o.status === 'canceled')).toBe(true);
   });
 });

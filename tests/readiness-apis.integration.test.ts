@@ -86,6 +86,14 @@ describe('readiness: APIs against the fake providers, and the code check', () =>
     live.deps.config.POLYGON_REQUESTS_PER_SECOND = 100;
     expect((await run(live, 'apis.rate-limits')).summary).toBe('POLYGON_REQUESTS_PER_SECOND 100 is not below Polygon\'s 100');
     live.deps.config.POLYGON_REQUESTS_PER_SECOND = 5;
+    // The orders risk allows, at ~3 calls each, against the part of Alpaca's limit entries may use.
+    const perMinute = live.deps.config.RISK_MAX_ORDERS_PER_MINUTE;
+    live.deps.config.RISK_MAX_ORDERS_PER_MINUTE = 60;
+    expect((await run(live, 'apis.rate-limits')).summary).toBe("RISK_MAX_ORDERS_PER_MINUTE 60 (×3 calls) reaches the 180/min of Alpaca's 200 that entries may use (ALPACA_RESERVED_REQUESTS 20 kept back)");
+    live.deps.config.ALPACA_REQUESTS_PER_MINUTE = 1000; // a raised account limit, configured
+    expect((await run(live, 'apis.rate-limits')).status).toBe('pass');
+    live.deps.config.ALPACA_REQUESTS_PER_MINUTE = 200;
+    live.deps.config.RISK_MAX_ORDERS_PER_MINUTE = perMinute;
     // What Alpaca's shared limiter holds: 170 grants in the last minute (as its script writes them), then a 429 pause.
     const [sec] = await live.deps.redis.time();
     const nowUs = Number(sec) * 1_000_000;

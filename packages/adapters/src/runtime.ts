@@ -29,6 +29,7 @@ function createBroker(config: TConfig, prisma: Deps['prisma'], clock: Clock, red
   const rest = new AlpacaRest({
     baseUrl: config.ALPACA_BASE_URL, credentials: credentials.alpaca, redis, prefix: config.REDIS_PREFIX, logger,
     maxRetries: 2, requestTimeoutMs: 8_000, // keeps a submit inside submitIntent's 30 s transaction
+    rateLimit: { requests: config.ALPACA_REQUESTS_PER_MINUTE, windowMs: 60_000, reserved: config.ALPACA_RESERVED_REQUESTS },
   });
   return new AlpacaBroker({ rest, logger });
 }

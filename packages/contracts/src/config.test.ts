@@ -24,6 +24,12 @@ describe('parseConfig', () => {
     expect(parseConfig({ BROKER: 'alpaca', ALPACA_KEY_ID: 'k', ALPACA_SECRET_KEY: 's', ALPACA_BASE_URL: 'http://127.0.0.1:9999' }).ALPACA_BASE_URL).toBe('http://127.0.0.1:9999');
   });
 
+  it("takes Alpaca's request limit and the part of it kept from entries, the reserve below the limit", () => {
+    expect(parseConfig({})).toMatchObject({ ALPACA_REQUESTS_PER_MINUTE: 200, ALPACA_RESERVED_REQUESTS: 20 });
+    expect(parseConfig({ ALPACA_REQUESTS_PER_MINUTE: '1000', ALPACA_RESERVED_REQUESTS: '100' })).toMatchObject({ ALPACA_REQUESTS_PER_MINUTE: 1000, ALPACA_RESERVED_REQUESTS: 100 });
+    expect(() => parseConfig({ ALPACA_REQUESTS_PER_MINUTE: '20' })).toThrow(/^Invalid configuration: ALPACA_RESERVED_REQUESTS must be below ALPACA_REQUESTS_PER_MINUTE \(20\): new orders need some of the limit/);
+  });
+
   it('with KEYS_ENCRYPTION_KEYS the provider keys may be stored instead: not required at parse time', () => {
     const keys = `k1:${'A'.repeat(43)}=`;
     expect(parseConfig({ BROKER: 'alpaca', FEED: 'polygon', KEYS_ENCRYPTION_KEYS: keys }).KEYS_ENCRYPTION_KEYS).toBe(keys);

@@ -101,6 +101,11 @@ export const ZConfig = z
       if ('error' in r) ctx.addIssue({ code: 'custom', message: r.error });
     }).optional(),
     KEYS_ENCRYPTION_KEY_ID: z.string().regex(KEY_ID, 'must be an id of KEYS_ENCRYPTION_KEYS (letters, digits, _ or -)').optional(),
+    /** The Alpaca account's request limit a minute, shared by every process through Redis (Alpaca's default: 200). */
+    ALPACA_REQUESTS_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(200),
+    /** Of those, how many a minute new orders leave to everything else (cancels, HALT, flatten, reconciliation): a
+     *  backlog of entries can never use up what an emergency needs. */
+    ALPACA_RESERVED_REQUESTS: z.coerce.number().int().min(0).max(99_999).default(20),
     POLYGON_BASE_URL: url(['http', 'https']).default('https://api.polygon.io'),
     POLYGON_STREAM_URL: url(['ws', 'wss']).default('wss://socket.polygon.io/stocks'),
     // Shared by every process through Redis (the provider counts per key, not per process).
@@ -258,6 +263,8 @@ export const ZConfig = z
     DEMO_ADMIN_PASSWORD: z.string().min(12, 'must be at least 12 characters').optional(),
   })
   .superRefine((c, ctx) => {
+    if (c.ALPACA_RESERVED_REQUESTS >= c.ALPACA_REQUESTS_PER_MINUTE)
+      ctx.addIssue({ code: 'custom', path: ['ALPACA_RESERVED_REQUESTS'], message: `must be below ALPACA_REQUESTS_PER_MINUTE (${c.ALPACA_REQUESTS_PER_MINUTE}): new orders need some of the limit` });
     // With an encryption key the provider keys may be stored (ai-trader keys add): the runtime then says, at first
     // use, if neither a stored active key nor these variables exist. Without one, they are the only source.
     const stored = c.KEYS_ENCRYPTION_KEYS !== undefined;

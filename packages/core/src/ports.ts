@@ -20,6 +20,9 @@ export interface SubmitOrderRequest {
   /** The market time the order was decided at (the signal's bar). A broker that simulates a market from bars fills
    *  it only on bars that begin after it; real brokers ignore it. */
   marketTs?: string;
+  /** false: the order closes or protects a position. Under a request limit (Alpaca) only entries (the default) leave
+   *  the reserve to exits, cancels and emergencies. */
+  isEntry?: boolean;
 }
 
 export interface SubmitOrderAck {
@@ -82,14 +85,29 @@ export interface BrokerAccount {
   tradeSuspendedByUser?: boolean;
 }
 
+/** Room for one new order under the broker's request limit, taken ahead (BrokerPort.reserveOrderRequest). */
+export interface OrderRequestSlot {
+  /** Which account's limit it was taken from (a key rotation in between makes it unusable). */
+  readonly account: string;
+  /** performance.now() when it was taken. */
+  readonly takenAt: number;
+  /** Set by the request that used it: a slot pays for one request. */
+  used: boolean;
+}
+
 export interface BrokerPort {
   readonly name: string;
   /** The broker keeps stop and trailing-stop orders working on its side: an entry's stop-loss or trailing stop is
    *  then also placed there as one protective SELL (see watch-exits.ts). The sim broker has none: its exits stay
    *  engine-only, so the backtest equals the replay. */
   readonly protectiveStops?: boolean;
-  /** Idempotent by clientOrderId: a repeat returns the order the broker already has. */
-  submitOrder(req: SubmitOrderRequest): Promise<SubmitOrderAck>;
+  /** Idempotent by clientOrderId: a repeat returns the order the broker already has. `slot`: one taken ahead by
+   *  reserveOrderRequest, used for this request if still fresh (else the call waits for the limit itself). */
+  submitOrder(req: SubmitOrderRequest, slot?: OrderRequestSlot): Promise<SubmitOrderAck>;
+  /** A broker whose requests are limited (Alpaca's per-minute limit): waits until the limit lets one new order go and
+   *  takes that room for the submitOrder given the slot. A submission waits here, before it takes its locks — never
+   *  while holding the trading-state lock a HALT has to wait for. A slot left unused for long is dropped. */
+  reserveOrderRequest?(o?: { isEntry?: boolean }): Promise<OrderRequestSlot>;
   /** Cancels every open order at the broker; returns the cancellations as trade updates. */
   cancelAllOrders(): Promise<TTradeUpdate[]>;
   listOpenOrders(): Promise<BrokerOpenOrder[]>;

@@ -2,7 +2,7 @@
 // client_order_id, cancels that report only what Alpaca confirms, open orders, and what the emergency controls and
 // gap repair need beyond the port.
 import type { TBrokerCause, TTradeUpdate } from '@ai-trader/contracts';
-import type { BrokerOpenOrder, BrokerPort, CloseAllOutcome, SubmitOrderAck, SubmitOrderRequest } from '@ai-trader/core';
+import type { BrokerOpenOrder, BrokerPort, CloseAllOutcome, SubmitOrderAck, SubmitOrderRequest, OrderRequestSlot } from '@ai-trader/core';
 import { dec } from '@ai-trader/domain';
 import type { Logger } from 'pino';
 import type { AlpacaRest } from './alpaca-rest.ts';
@@ -70,14 +70,19 @@ export class AlpacaBroker implements BrokerPort {
    * rejected) when Alpaca refuses the order. Failures to reach Alpaca (rate_limited, broker_down) and wrong keys (auth)
    * throw AlpacaError: the job retries and, the client_order_id being the same, never places a second order.
    */
-  async submitOrder(req: SubmitOrderRequest): Promise<SubmitOrderAck> {
+  /** Room under Alpaca's request limit for one new order, taken before the submission locks anything. */
+  reserveOrderRequest(o: { isEntry?: boolean } = {}): Promise<OrderRequestSlot> {
+    return this.rest.reserveOrderSlot(o.isEntry === false ? 'other' : 'entries');
+  }
+
+  async submitOrder(req: SubmitOrderRequest, slot?: OrderRequestSlot): Promise<SubmitOrderAck> {
     try {
       const order = await this.rest.submitOrder({
         client_order_id: req.clientOrderId, symbol: req.symbol, qty: req.qty, side: fromSide(req.side), type: req.type,
         time_in_force: req.timeInForce ?? this.o.timeInForce ?? 'day',
         ...(req.type === 'stop' ? { stop_price: req.stopPrice } : {}),
         ...(req.type === 'trailing_stop' ? { trail_percent: req.trailPercent } : {}),
-      });
+      }, { slot, lane: req.isEntry === false ? 'other' : 'entries' });
       this.remember(order.id, order.client_order_id);
       if (toOrderStatus(order) === 'rejected') return { brokerOrderId: order.id, status: 'rejected', cause: 'rejected', reason: 'rejected: Alpaca rejected the order after accepting it (status rejected)' };
       return { brokerOrderId: order.id, status: 'accepted' };

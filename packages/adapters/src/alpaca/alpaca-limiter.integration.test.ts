@@ -95,8 +95,31 @@ describe('AlpacaLimiter', () => {
     expect(Date.now() - began).toBeGreaterThanOrEqual(240);
   });
 
-  it('rejects a nonsensical limit', () => {
+  it('entries leave the reserve to every other request, and wait until the grant that makes room leaves', async () => {
+    const limiter = new AlpacaLimiter({ redis: connect(), prefix, keyId: `${KEY}-lanes`, limit: 10, reserved: 3, windowMs: 60_000 });
+    const first = await limiter.acquire('other'); // one ordinary request first: the oldest grant
+    expect(first.kind).toBe('granted');
+    await new Promise((r) => setTimeout(r, 300));
+    const entries = [];
+    for (let i = 0; i < 7; i++) entries.push(await limiter.acquire('entries'));
+    // 1 + 6 entries fill the entries' 7; the 7th entry waits — until the oldest grant leaves, about a minute.
+    expect(entries.map((s) => s.kind)).toEqual(['granted', 'granted', 'granted', 'granted', 'granted', 'granted', 'wait']);
+    const held = entries[6]!;
+    expect(held.kind === 'wait' && held.waitMs).toBeGreaterThan(59_000);
+    // The reserve is still there for everything else: three more, then the full limit holds.
+    const others = [];
+    for (let i = 0; i < 4; i++) others.push((await limiter.acquire('other')).kind);
+    expect(others).toEqual(['granted', 'granted', 'granted', 'wait']);
+    // Full (10 in the window): an entry now needs four grants to leave — it waits for the fourth oldest (an entry taken
+    // 300 ms after the first grant), not for the oldest.
+    const entry = await limiter.acquire('entries');
+    expect(entry.kind === 'wait' && held.kind === 'wait' && entry.waitMs - held.waitMs).toBeGreaterThan(200);
+    expect(entry.kind === 'wait' && entry.waitMs).toBeLessThanOrEqual(61_000);
+  });
+
+  it('rejects a nonsensical limit or reserve', () => {
     expect(() => new AlpacaLimiter({ redis: connections[0]!, prefix, keyId: KEY, limit: 0 })).toThrow('limit must be a positive whole number (got 0)');
+    expect(() => new AlpacaLimiter({ redis: connections[0]!, prefix, keyId: KEY, limit: 10, reserved: 10 })).toThrow('reserved must be a whole number from 0 to 9, below the limit of 10 (got 10)');
   });
 
   it('never logs the key id or the secret', () => {

@@ -29,8 +29,12 @@ export const alpacaKeys = (prefix: string, keyId: string) => {
  * the window, else the caller learns when the oldest one leaves it. Exact for any window, whichever process asks.
  * Times are the Redis clock (TIME), the one clock every process agrees on; scores are written with %.0f because Lua
  * would print a µs timestamp as 1.7e+15 and lose its digits.
- * KEYS: window log, pause; ARGV: window µs, limit, member (unique per grant).
- * Returns {0, n} granted (n in the window including this one); {waitMs > 0, n} not yet.
+ * Lanes: new entry orders may only fill the window up to `limit - reserved`; every other request (exits, cancels,
+ * liquidation, reconciliation, checks) up to `limit`. A backlog of entries then can never use up what a HALT, a
+ * flatten or a protective exit needs.
+ * KEYS: window log, pause; ARGV: window µs, the lane's limit, member (unique per grant).
+ * Returns {0, n} granted (n in the window including this one); {waitMs > 0, n} not yet — the wait is until the
+ * grant that has to leave for the lane to have room (the oldest, for the full limit) leaves the window.
  */
 const ACQUIRE = `
 local t = redis.call('TIME')
@@ -46,8 +50,8 @@ if n < limit then
   redis.call('PEXPIRE', KEYS[1], math.ceil(window / 1000) + 1000)
   return {0, n + 1}
 end
-local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-return {math.max(1, math.ceil((tonumber(oldest[2]) + window - now) / 1000)), n}
+local leaving = redis.call('ZRANGE', KEYS[1], n - limit, n - limit, 'WITHSCORES')
+return {math.max(1, math.ceil((tonumber(leaving[2]) + window - now) / 1000)), n}
 `;
 
 /* After a 429 the server has told us the ACCOUNT is over its limit: hold every process off until then. KEYS: pause; ARGV: ms. */
@@ -66,6 +70,8 @@ export interface AlpacaLimiterOptions {
   keyId: string;
   /** Requests per window (default 200). */
   limit?: number;
+  /** Requests per window that entry orders leave to every other request (default 0): see the lanes above. */
+  reserved?: number;
   /** The window (default 60 000 ms). */
   windowMs?: number;
   /**
@@ -75,6 +81,9 @@ export interface AlpacaLimiterOptions {
   marginMs?: number;
 }
 
+/** `entries`: a new entry order (POST /v2/orders that opens or adds), held back by the reserve; `other`: everything else. */
+export type LimiterLane = 'entries' | 'other';
+
 export type LimiterSlot = { kind: 'granted'; inWindow: number } | { kind: 'wait'; waitMs: number };
 
 const USAGE_TTL_SECONDS = 35 * 24 * 3600;
@@ -83,27 +92,35 @@ export class AlpacaLimiter {
   private readonly keys: ReturnType<typeof alpacaKeys>;
   private readonly windowUs: number;
   private readonly limit: number;
+  private readonly reserved: number;
+  /** How long a slot taken ahead (reserve-then-send) stays good: the margin the window already allows for. */
+  readonly slotFreshMs: number;
 
   constructor(private readonly o: AlpacaLimiterOptions) {
     this.limit = o.limit ?? ALPACA_REQUESTS_PER_MINUTE;
     const windowMs = o.windowMs ?? 60_000;
     if (!(Number.isInteger(this.limit) && this.limit > 0)) throw new RangeError(`limit must be a positive whole number (got ${o.limit})`);
     if (!(windowMs > 0)) throw new RangeError(`windowMs must be positive (got ${o.windowMs})`);
+    this.reserved = o.reserved ?? 0;
+    if (!(Number.isInteger(this.reserved) && this.reserved >= 0 && this.reserved < this.limit))
+      throw new RangeError(`reserved must be a whole number from 0 to ${this.limit - 1}, below the limit of ${this.limit} (got ${o.reserved})`);
+    this.slotFreshMs = o.marginMs ?? 1000;
     this.keys = alpacaKeys(o.prefix, o.keyId);
     this.windowUs = Math.round((windowMs + (o.marginMs ?? 1000)) * 1000);
   }
 
   /** Takes a request slot now if one is free, else says how long to wait before asking again. */
-  async acquire(): Promise<LimiterSlot> {
+  async acquire(lane: LimiterLane = 'other'): Promise<LimiterSlot> {
     const member = `${Date.now()}-${randomBytes(6).toString('hex')}`;
-    const [code, n] = (await this.o.redis.eval(ACQUIRE, 2, this.keys.window, this.keys.pause, this.windowUs, this.limit, member)) as [number, number];
+    const limit = lane === 'entries' ? this.limit - this.reserved : this.limit;
+    const [code, n] = (await this.o.redis.eval(ACQUIRE, 2, this.keys.window, this.keys.pause, this.windowUs, limit, member)) as [number, number];
     return code > 0 ? { kind: 'wait', waitMs: code } : { kind: 'granted', inWindow: n };
   }
 
   /** Waits (real time: slots free on the Redis clock) until a slot is granted. */
-  async take(): Promise<void> {
+  async take(lane: LimiterLane = 'other'): Promise<void> {
     for (;;) {
-      const slot = await this.acquire();
+      const slot = await this.acquire(lane);
       if (slot.kind === 'granted') {
         const usage = this.keys.usage(new Date().toISOString().slice(0, 10));
         await this.o.redis.multi().incr(usage).expire(usage, USAGE_TTL_SECONDS).exec();

@@ -19,8 +19,9 @@ export interface AlpacaRestOptions {
   credentials?: CredentialSource<AlpacaKeys>;
   redis: Redis;
   prefix: string; // REDIS_PREFIX
-  /** The account's request limit, shared by every process (default 200 per 60 000 ms). */
-  rateLimit?: { requests: number; windowMs: number; marginMs?: number };
+  /** The account's request limit, shared by every process (default 200 per 60 000 ms); `reserved`: requests per
+   *  window new orders leave to everything else (default 0; see alpaca-limiter.ts). */
+  rateLimit?: { requests: number; windowMs: number; marginMs?: number; reserved?: number };
   logger: Logger;
   fetchImpl?: typeof fetch;
   maxRetries?: number; // default 5

@@ -6,6 +6,7 @@ import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { startFakeAlpaca, type FakeAlpaca, type FakeAlpacaOptions } from '../testing/fake-alpaca.ts';
+import { alpacaKeys } from './alpaca-limiter.ts';
 import { AlpacaRest, waitAskedFor, type AlpacaOrderRequest } from './alpaca-rest.ts';
 import { AlpacaError, classifyRefusal, type AlpacaErrorKind } from './alpaca-wire.ts';
 
@@ -119,6 +120,26 @@ describe('submitting an order exactly once', () => {
     expect(e.kind).toBe('rejected');
     expect(e.message).toMatch(/^client_order_id ait-clash is already used at Alpaca by a different order \(buy 2 AAPL/);
     expect(fake!.orders()).toHaveLength(1);
+  });
+});
+
+describe('room under the request limit taken ahead', () => {
+  it('a slot taken ahead pays for the POST of the order it was taken for; a used, stale or other account\'s slot does not', async () => {
+    const rest = await setup({}, { perMinute: 50 });
+    const window = alpacaKeys(`${prefix}-${accounts}`, KEY).window;
+    const granted = () => redis.zcard(window);
+    const slot = await rest.reserveOrderSlot();
+    expect(await granted()).toBe(1);
+    await rest.submitOrder(buy('ahead-1'), { slot });
+    expect(slot.used).toBe(true);
+    expect(await granted()).toBe(1); // the POST went on the slot: one grant, one request
+    await rest.submitOrder(buy('ahead-2'), { slot }); // used up: the POST takes its own room
+    expect(await granted()).toBe(2);
+    await rest.submitOrder(buy('ahead-3'), { slot: { account: slot.account, takenAt: performance.now() - 5000, used: false } }); // stale
+    expect(await granted()).toBe(3);
+    await rest.submitOrder(buy('ahead-4'), { slot: { account: 'another-acct', takenAt: performance.now(), used: false } });
+    expect(await granted()).toBe(4);
+    expect(fake!.requests.filter((r) => r.method === 'POST').map((r) => r.status)).toEqual([200, 200, 200, 200]);
   });
 });
 

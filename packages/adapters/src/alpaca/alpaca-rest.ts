@@ -1,11 +1,11 @@
 // REST client for Alpaca's Trading API v2: every call paced by the shared per-account limiter, 429/5xx/network
 // failures retried where repeating is safe, refusals turned into AlpacaError with a cause, and the keys never shown.
-import { observeProviderRequest, type CredentialSource } from '@ai-trader/core';
+import { observeProviderRequest, type CredentialSource, type OrderRequestSlot } from '@ai-trader/core';
 import { dec } from '@ai-trader/domain';
 import { z } from 'zod';
 import { fixedCredentials } from '../net/credentials.ts';
 import { backoffMs, parseRetryAfter, realSleep } from '../polygon/polygon-retry.ts';
-import { AlpacaLimiter } from './alpaca-limiter.ts';
+import { AlpacaLimiter, alpacaKeyHash, type LimiterLane } from './alpaca-limiter.ts';
 import type { ActivitiesQuery, AlpacaKeys, AlpacaOrderRequest, AlpacaRestOptions, ListOrdersQuery } from './alpaca-rest-options.ts';
 import {
   AlpacaError, classifyRefusal, isDuplicateClientOrderId, scrubSecrets, snippet, ZAlpacaAccount, ZAlpacaAccountConfigurations, ZAlpacaActivity,
@@ -18,7 +18,16 @@ export type { ActivitiesQuery, AlpacaKeys, AlpacaOrderRequest, AlpacaRestOptions
 type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
 /* Every call is retried on 429, 5xx and network failures: a 429 did nothing; GET, PATCH with the same body and the
  * DELETEs are idempotent; POST /v2/orders is made idempotent by client_order_id (a repeat is refused 422 and looked up). */
-interface CallOptions<T> { query?: Record<string, string | undefined>; body?: unknown; schema: z.ZodType<T>; nullOn404?: boolean }
+interface CallOptions<T> {
+  query?: Record<string, string | undefined>;
+  body?: unknown;
+  schema: z.ZodType<T>;
+  nullOn404?: boolean;
+  /** The limiter's lane (default 'other'); entry orders go in 'entries', which leaves the reserve to the rest. */
+  lane?: LimiterLane;
+  /** Room taken ahead for the first attempt (reserveOrderSlot). */
+  slot?: OrderRequestSlot;
+}
 
 const MAX_RETRY_AFTER_MS = 2 * 60_000; // beyond this a 429 is an outage of the quota, not a blip: fail clearly
 const MAX_ORDERS_PAGE = 500; // spec: "Defaults to 50 and max is 500"
@@ -73,7 +82,7 @@ export class AlpacaRest {
    * Places an order, exactly once per client_order_id: a retry after a lost answer (or a second call for the same id)
    * is refused by Alpaca with 422 "client_order_id must be unique"; then the existing order is looked up and returned.
    */
-  async submitOrder(req: AlpacaOrderRequest): Promise<TAlpacaOrder> {
+  async submitOrder(req: AlpacaOrderRequest, o: { slot?: OrderRequestSlot; lane?: LimiterLane } = {}): Promise<TAlpacaOrder> {
     if (!req.client_order_id || req.client_order_id.length > 128) throw new RangeError(`client_order_id must be 1–128 characters (got ${req.client_order_id.length})`);
     if (!/^\d+(\.\d+)?$/.test(req.qty) || dec(req.qty).lte(0)) throw new RangeError(`qty must be a positive decimal string (got '${req.qty}')`);
     if ((req.type === 'limit') !== (req.limit_price !== undefined)) throw new RangeError('limit_price is required for limit orders and only for them');
@@ -85,7 +94,7 @@ export class AlpacaRest {
     // Spec: qty "can be fractionable for only market and day order types".
     if (!dec(req.qty).isInteger() && (req.type !== 'market' || req.time_in_force !== 'day')) throw new RangeError(`a fractional qty (${req.qty}) is only for market day orders`);
     try {
-      return await this.call('POST', '/v2/orders', { body: req, schema: ZAlpacaOrder });
+      return await this.call('POST', '/v2/orders', { body: req, schema: ZAlpacaOrder, lane: o.lane ?? 'entries', slot: o.slot });
     } catch (e) {
       if (!(e instanceof AlpacaError) || !isDuplicateClientOrderId(e.detail.status ?? 0, e.detail.brokerMessage ?? '')) throw e;
       const existing = await this.existingOrder(req.client_order_id);
@@ -95,6 +104,18 @@ export class AlpacaRest {
       this.o.logger.info({ clientOrderId: req.client_order_id, brokerOrderId: existing.id, status: existing.status }, 'Alpaca already has this order (client_order_id reused); using it');
       return existing;
     }
+  }
+
+  /**
+   * Waits until the account's limit has room for a new order in the lane (default: an entry) and takes it, for the
+   * submitOrder given the slot. Used within the limiter's margin (about a second) it pays for that request; later it is dropped
+   * and the request waits for room itself (sent long after its grant, it could land in a window already full at
+   * Alpaca).
+   */
+  async reserveOrderSlot(lane: LimiterLane = 'entries'): Promise<OrderRequestSlot> {
+    const keys = await this.keys();
+    await this.limiter(keys.keyId).take(lane);
+    return { account: alpacaKeyHash(keys.keyId), takenAt: performance.now(), used: false };
   }
 
   /** The order with this client_order_id, or null. */
@@ -214,7 +235,7 @@ export class AlpacaRest {
     let l = this.limiters.get(keyId);
     if (!l) {
       const o = this.o;
-      l = new AlpacaLimiter({ redis: o.redis, prefix: o.prefix, keyId, limit: o.rateLimit?.requests, windowMs: o.rateLimit?.windowMs, marginMs: o.rateLimit?.marginMs });
+      l = new AlpacaLimiter({ redis: o.redis, prefix: o.prefix, keyId, limit: o.rateLimit?.requests, windowMs: o.rateLimit?.windowMs, marginMs: o.rateLimit?.marginMs, reserved: o.rateLimit?.reserved });
       this.limiters.set(keyId, l);
     }
     return l;
@@ -233,7 +254,9 @@ export class AlpacaRest {
       const headers: Record<string, string> = { 'APCA-API-KEY-ID': keys.keyId, 'APCA-API-SECRET-KEY': keys.secretKey, accept: 'application/json' };
       if (c.body !== undefined) headers['content-type'] = 'application/json';
       const limiter = this.limiter(keys.keyId);
-      await limiter.take();
+      const slot = c.slot;
+      if (attempt === 0 && slot && !slot.used && slot.account === alpacaKeyHash(keys.keyId) && performance.now() - slot.takenAt <= limiter.slotFreshMs) slot.used = true;
+      else await limiter.take(c.lane);
       let status: number;
       let text = '', network = '';
       let res: Response | undefined;

@@ -9,8 +9,6 @@ import { readFreshness } from './freshness.ts';
 import { expectedFeedSymbols } from './monitor-freshness.ts';
 import { fail, HOUR, DAY, pass, type ReadinessCheck } from './readiness-types.ts';
 
-/** Alpaca's documented Trading API limit per account (adapters' limiter holds every process to it). */
-export const ALPACA_PROVIDER_REQUESTS_PER_MINUTE = 200;
 /** Polygon's paid plans are "unlimited" but throttle far above this; our pacing must stay under it. */
 export const POLYGON_PROVIDER_REQUESTS_PER_SECOND = 100;
 /** Today's usage above this share of a daily quota fails: the rest of the day could run out. */
@@ -85,17 +83,20 @@ export const rateLimitsCheck: ReadinessCheck = {
     const usagePct = usage?.limit ? Math.round((usage.count / usage.limit) * 1000) / 10 : null;
     const evidence = {
       polygonRequestsPerSecond: c.POLYGON_REQUESTS_PER_SECOND, polygonProviderLimitPerSecond: POLYGON_PROVIDER_REQUESTS_PER_SECOND,
-      ordersPerMinute: c.RISK_MAX_ORDERS_PER_MINUTE, alpacaProviderLimitPerMinute: ALPACA_PROVIDER_REQUESTS_PER_MINUTE,
+      ordersPerMinute: c.RISK_MAX_ORDERS_PER_MINUTE, alpacaLimitPerMinute: c.ALPACA_REQUESTS_PER_MINUTE, alpacaReservedPerMinute: c.ALPACA_RESERVED_REQUESTS,
       usageToday: usage ? `${usage.count}${usage.limit ? ` of ${usage.limit}` : ''} (${usage.day})` : null, usagePct, source: deps.history.name,
       alpacaRequestsLastMinute: alpaca.lastMinute, alpacaPausedAfter429: alpaca.paused,
       requestsToday: today.rows.map((r) => `${r.provider} key ${r.keyHash}: ${r.requests}`),
     };
     const problems: string[] = [];
     if (c.POLYGON_REQUESTS_PER_SECOND >= POLYGON_PROVIDER_REQUESTS_PER_SECOND) problems.push(`POLYGON_REQUESTS_PER_SECOND ${c.POLYGON_REQUESTS_PER_SECOND} is not below Polygon's ${POLYGON_PROVIDER_REQUESTS_PER_SECOND}`);
-    // Each order costs a few broker calls (submit, status, reconciliation): keep them well inside Alpaca's minute.
-    if (c.RISK_MAX_ORDERS_PER_MINUTE * 3 >= ALPACA_PROVIDER_REQUESTS_PER_MINUTE) problems.push(`RISK_MAX_ORDERS_PER_MINUTE ${c.RISK_MAX_ORDERS_PER_MINUTE} (×3 calls) reaches Alpaca's ${ALPACA_PROVIDER_REQUESTS_PER_MINUTE}/min`);
-    if (alpaca.lastMinute > ALPACA_PROVIDER_REQUESTS_PER_MINUTE * USAGE_MAX_PCT / 100)
-      problems.push(`${alpaca.lastMinute} Alpaca requests in the last minute (more than ${USAGE_MAX_PCT} % of its ${ALPACA_PROVIDER_REQUESTS_PER_MINUTE})`);
+    // Each order costs a few broker calls (submit, status, reconciliation): keep them well inside the part of Alpaca's
+    // minute that entries may use (the rest is reserved for exits, cancels and emergencies).
+    const entriesShare = c.ALPACA_REQUESTS_PER_MINUTE - c.ALPACA_RESERVED_REQUESTS;
+    if (c.RISK_MAX_ORDERS_PER_MINUTE * 3 >= entriesShare)
+      problems.push(`RISK_MAX_ORDERS_PER_MINUTE ${c.RISK_MAX_ORDERS_PER_MINUTE} (×3 calls) reaches the ${entriesShare}/min of Alpaca's ${c.ALPACA_REQUESTS_PER_MINUTE} that entries may use (ALPACA_RESERVED_REQUESTS ${c.ALPACA_RESERVED_REQUESTS} kept back)`);
+    if (alpaca.lastMinute > c.ALPACA_REQUESTS_PER_MINUTE * USAGE_MAX_PCT / 100)
+      problems.push(`${alpaca.lastMinute} Alpaca requests in the last minute (more than ${USAGE_MAX_PCT} % of its ${c.ALPACA_REQUESTS_PER_MINUTE})`);
     if (alpaca.paused) problems.push('Alpaca answered 429 (rate limited): every process is held off now');
     if (usagePct !== null && usagePct > USAGE_MAX_PCT) problems.push(`${usagePct} % of today's ${usage!.limit} requests used (more than ${USAGE_MAX_PCT} %)`);
     if (problems.length) return fail(problems.join('; '), evidence);

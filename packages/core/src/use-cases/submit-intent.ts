@@ -10,7 +10,7 @@ import { withTransaction, type PgClient } from '@ai-trader/db';
 import { dec, transition } from '@ai-trader/domain';
 import { UnrecoverableError } from 'bullmq';
 import { observeOrderLatency } from '../infra/metrics.ts';
-import type { Deps } from '../ports.ts';
+import type { Deps, OrderRequestSlot } from '../ports.ts';
 import { TRADING_STATE_LOCK } from './trading-state.ts';
 
 /** Deterministic, broker-safe (≤ 48 chars, [a-z0-9-]) client order id: retries reuse it. */
@@ -50,6 +50,43 @@ export function failureCause(e: unknown): TBrokerCause {
   return kind.success ? kind.data : 'broker_down';
 }
 
+/** The intent, what the submission needs to know about it, and the trading state (locked by the caller or not). */
+const INTENT_SQL = `SELECT i.id, i.symbol, i.side::text AS side, i.qty::text AS qty, i."isEntry", i.status::text AS status,
+          EXISTS (SELECT 1 FROM orders o WHERE o."intentId" = i.id) AS "hasOrder", t.state::text AS state,
+          (SELECT s."barTs" FROM risk_decisions d JOIN signals s ON s.id = d."signalId" WHERE d.id = i."riskDecisionId") AS "barTs",
+          (SELECT s."createdAt" FROM risk_decisions d JOIN signals s ON s.id = d."signalId" WHERE d.id = i."riskDecisionId") AS "signalAt",
+          (SELECT d."signalId" FROM risk_decisions d WHERE d.id = i."riskDecisionId") AS "signalId",
+          i."orderType", i."stopLoss"::text AS "stopPrice", i."trailPct"::text AS "trailPct",
+          CASE WHEN i.side = 'SELL' AND i."exitReason" IS DISTINCT FROM 'protective_stop' THEN ARRAY(
+            SELECT o."clientOrderId" FROM orders o JOIN order_intents pi ON pi.id = o."intentId"
+             WHERE o.status IN ('pending_new', 'new', 'partially_filled') AND o.symbol = i.symbol AND o.side = 'SELL' AND pi."exitReason" = 'protective_stop') END AS protective,
+          EXISTS (SELECT 1 FROM order_intents e WHERE e.status = 'PENDING' AND e.symbol = i.symbol AND e."createdAt" < i."createdAt") AS "olderUnsent"
+     FROM order_intents i, trading_state t
+    WHERE i.id = $1 AND t.id = 1`;
+
+/** What the intent's row says: send it now, or the outcome without sending ('halted': to be BLOCKED by the caller). */
+function verdictOf(intent: IntentRow): 'send' | 'halted' | Exclude<SubmitOutcome, 'submitted' | 'rejected'> {
+  if (intent.hasOrder || intent.status === 'SUBMITTED') return 'already-submitted';
+  if (intent.status === 'BLOCKED') return 'blocked';
+  if (intent.status === 'FAILED') return 'failed';
+  if (intent.state === 'HALTED' || (intent.state === 'REDUCING' && intent.isEntry)) return 'halted';
+  if (intent.olderUnsent) return 'waiting';
+  return 'send';
+}
+
+/**
+ * Under a broker's request limit, room for the order is taken before the transaction (it can take up to a minute when
+ * the limit is used up): a submission waiting for it then holds no lock a HALT would wait for, and no pooled
+ * connection. Only when the intent, read without locks, looks sendable — the locked read decides; room taken for an
+ * intent that then is not sent is one request of the limit left unused.
+ */
+async function reserveIfSendable(deps: Deps, intentId: string): Promise<OrderRequestSlot | undefined> {
+  if (!deps.broker.reserveOrderRequest) return undefined;
+  const { rows } = await deps.pool.query<IntentRow>(INTENT_SQL, [intentId]);
+  if (!rows[0] || verdictOf(rows[0]) !== 'send') return undefined;
+  return deps.broker.reserveOrderRequest({ isEntry: rows[0].isEntry });
+}
+
 /**
  * `isLastAttempt`: the job's final try. A broker that cannot be reached (or keeps answering 429) is retried by
  * the queue; on the last attempt the intent is marked FAILED with its cause instead, so it is visible and never
@@ -60,39 +97,23 @@ export async function submitIntent(deps: Deps, p: TJobPayload<'execution.submit'
   let brokerError: unknown = null;
   let signalAt: Date | null = null;
   const note: { rejected?: { cause: TBrokerCause; reason: string }; blocked?: string; intent?: IntentRow } = {};
+  const slot = await reserveIfSendable(deps, p.intentId);
   const outcome = await withTransaction(deps.pool, async (client): Promise<SubmitOutcome> => {
     // Shared with other submitters, exclusive for a state change: a HALT waits for the submissions in flight, and the
     // ones after it queue behind it (see TRADING_STATE_LOCK) and then see HALTED.
     await client.query(`SELECT pg_advisory_xact_lock_shared(${TRADING_STATE_LOCK})`);
-    const { rows } = await client.query<IntentRow>(
-      `SELECT i.id, i.symbol, i.side::text AS side, i.qty::text AS qty, i."isEntry", i.status::text AS status,
-              EXISTS (SELECT 1 FROM orders o WHERE o."intentId" = i.id) AS "hasOrder", t.state::text AS state,
-              (SELECT s."barTs" FROM risk_decisions d JOIN signals s ON s.id = d."signalId" WHERE d.id = i."riskDecisionId") AS "barTs",
-              (SELECT s."createdAt" FROM risk_decisions d JOIN signals s ON s.id = d."signalId" WHERE d.id = i."riskDecisionId") AS "signalAt",
-              (SELECT d."signalId" FROM risk_decisions d WHERE d.id = i."riskDecisionId") AS "signalId",
-              i."orderType", i."stopLoss"::text AS "stopPrice", i."trailPct"::text AS "trailPct",
-              CASE WHEN i.side = 'SELL' AND i."exitReason" IS DISTINCT FROM 'protective_stop' THEN ARRAY(
-                SELECT o."clientOrderId" FROM orders o JOIN order_intents pi ON pi.id = o."intentId"
-                 WHERE o.status IN ('pending_new', 'new', 'partially_filled') AND o.symbol = i.symbol AND o.side = 'SELL' AND pi."exitReason" = 'protective_stop') END AS protective,
-              EXISTS (SELECT 1 FROM order_intents e WHERE e.status = 'PENDING' AND e.symbol = i.symbol AND e."createdAt" < i."createdAt") AS "olderUnsent"
-         FROM order_intents i, trading_state t
-        WHERE i.id = $1 AND t.id = 1
-          FOR UPDATE OF i FOR SHARE OF t`,
-      [p.intentId],
-    );
+    const { rows } = await client.query<IntentRow>(`${INTENT_SQL} FOR UPDATE OF i FOR SHARE OF t`, [p.intentId]);
     const intent = rows[0];
     if (!intent) throw new UnrecoverableError(`intent ${p.intentId} does not exist (or the trading_state row is missing)`);
     signalAt = intent.signalAt;
     note.intent = intent;
-    if (intent.hasOrder || intent.status === 'SUBMITTED') return 'already-submitted';
-    if (intent.status === 'BLOCKED') return 'blocked';
-    if (intent.status === 'FAILED') return 'failed';
-    if (intent.state === 'HALTED' || (intent.state === 'REDUCING' && intent.isEntry)) {
+    const verdict = verdictOf(intent);
+    if (verdict === 'halted') {
       note.blocked = `trading state ${intent.state} at submission`;
       await client.query(`UPDATE order_intents SET status = 'BLOCKED', "statusReason" = $2, "updatedAt" = now() WHERE id = $1`, [intent.id, note.blocked]);
       return 'blocked';
     }
-    if (intent.olderUnsent) return 'waiting';
+    if (verdict !== 'send') return verdict;
     let ack;
     try {
       if (intent.protective?.length && (await cancelProtective(deps, intent.protective)) === 'not_open') {
@@ -102,11 +123,11 @@ export async function submitIntent(deps: Deps, p: TJobPayload<'execution.submit'
       }
       const type = intent.orderType;
       ack = await deps.broker.submitOrder({
-        clientOrderId, symbol: intent.symbol, side: intent.side, qty: intent.qty, type,
+        clientOrderId, symbol: intent.symbol, side: intent.side, qty: intent.qty, type, isEntry: intent.isEntry,
         ...(type === 'stop' ? { stopPrice: dec(intent.stopPrice!).toFixed(), timeInForce: 'gtc' as const } : {}),
         ...(type === 'trailing_stop' ? { trailPercent: dec(intent.trailPct!).toFixed(), timeInForce: 'gtc' as const } : {}),
         ...(intent.barTs ? { marketTs: intent.barTs.toISOString() } : {}),
-      });
+      }, slot);
     } catch (e) {
       if (!opts.isLastAttempt) throw e;
       brokerError = e;
