@@ -96,6 +96,41 @@ export function createNamedPool(config: pg.PoolConfig, opts: PoolOptions = {}): 
   return pool;
 }
 
+/** Socket errors of a connection to the server (not of a query). */
+const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'ENOTFOUND']);
+/** What node-postgres (and our pools) say when a connection is lost or cannot be made. */
+const CONNECTION_MESSAGES = [
+  /^Connection terminated/, /connection error and is not queryable/, /^Client was closed and is not queryable/, /^timeout exceeded when trying to connect/,
+  /did not accept a connection within/,
+];
+
+/**
+ * Whether the error (or one it wraps) says the connection to Postgres failed, rather than a statement: a socket
+ * error, a connection node-postgres lost or could not make, SQLSTATE class 08 (connection exception) or 57P01–57P03
+ * (the server shutting down or starting up).
+ */
+export function isConnectionError(e: unknown): boolean {
+  for (let x = e, depth = 0; x && typeof x === 'object' && depth < 5; x = (x as { cause?: unknown }).cause, depth++) {
+    const { code, message } = x as { code?: unknown; message?: unknown };
+    if (typeof code === 'string' && (CONNECTION_CODES.has(code) || /^08[0-9A-Z]{3}$/.test(code) || /^57P0[123]$/.test(code))) return true;
+    if (typeof message === 'string' && CONNECTION_MESSAGES.some((r) => r.test(message))) return true;
+  }
+  return false;
+}
+
+/** Whether Postgres answers `SELECT 1` through this pool within `timeoutMs` (connecting included). */
+export async function databaseAnswers(pool: pg.Pool, timeoutMs = 2000): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), timeoutMs);
+  });
+  try {
+    return await Promise.race([pool.query('SELECT 1').then(() => true as const, () => false as const), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 export function createPgPool(databaseUrl: string, opts: PoolOptions | number = {}): pg.Pool {
   const o = typeof opts === 'number' ? { max: opts } : opts;
   return createNamedPool({ connectionString: databaseUrl }, { name: 'pg', max: 4, ...o });
