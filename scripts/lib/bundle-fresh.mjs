@@ -21,5 +21,12 @@ export function bundleStaleness(outfile, buildHint) {
     }
     if (s.size !== size || s.mtimeMs !== mtimeMs) return `${file} changed since it was built`;
   }
+  for (const file of manifest.outputs ?? []) {
+    try {
+      statSync(path.resolve(path.dirname(outfile), file));
+    } catch {
+      return `its part ${file} is missing`;
+    }
+  }
   return null;
 }

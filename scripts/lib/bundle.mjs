@@ -2,22 +2,32 @@
 // process starts without transpiling hundreds of files (about half the start-up under tsx). Third-party packages stay
 // outside the bundle, imported from where pnpm installed them. Every `import.meta.url` is replaced by its source
 // file's own URL, so paths built from it (ops/*.yaml, prisma/migrations, workers/src/main.ts) are the same as under
-// tsx. `<outfile>.inputs.json` lists the sources with their size and mtime: the launchers run the bundle only while
-// all of them are unchanged (bundle-fresh.mjs), so an edited checkout never runs stale code.
-import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+// tsx. `<outfile>.inputs.json` lists the sources with their size and mtime, and the output files (the entry and its
+// chunks): the launchers run the bundle only while all of them are unchanged and present (bundle-fresh.mjs), so an
+// edited checkout never runs stale code.
+import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+/** The folder (beside the entry's output) of the chunks split off for dynamic imports. */
+const CHUNKS = 'chunks';
 
 /** Builds `entry` into `outfile` (absolute paths); returns the time taken and the number of our source files in it. */
 export async function buildBundle({ entry, outfile }) {
   const started = performance.now();
+  const outdir = path.dirname(outfile);
+  // Chunks of an earlier build are not ours to keep (their names carry content hashes).
+  rmSync(path.join(outdir, CHUNKS), { recursive: true, force: true });
   const result = await build({
     absWorkingDir: ROOT,
-    entryPoints: [entry],
-    outfile,
+    entryPoints: [{ in: entry, out: path.basename(outfile, '.mjs') }],
+    outdir, outExtension: { '.js': '.mjs' },
+    // What the sources import dynamically (a command's heavy dependencies: the console's auth for `users`, the
+    // migrations for `db migrate`) becomes a chunk loaded when it is needed — with the packages only it imports
+    // (better-auth alone took ~0.5–0.9 s of every CLI start).
+    splitting: true, chunkNames: `${CHUNKS}/[name]-[hash]`,
     bundle: true, platform: 'node', format: 'esm', target: 'node20', sourcemap: 'linked', metafile: true, logLevel: 'warning',
     // CommonJS packages required from the bundle (esbuild's require shim needs a real require).
     banner: { js: "import { createRequire as __aiTraderCreateRequire } from 'node:module'; const require = __aiTraderCreateRequire(import.meta.url);" },
@@ -46,7 +56,8 @@ export async function buildBundle({ entry, outfile }) {
       const s = statSync(path.resolve(ROOT, f));
       return { file: f, size: s.size, mtimeMs: s.mtimeMs };
     });
-  mkdirSync(path.dirname(outfile), { recursive: true });
-  writeFileSync(`${outfile}.inputs.json`, JSON.stringify({ root: ROOT, inputs }));
+  const outputs = Object.keys(result.metafile.outputs).filter((f) => f.endsWith('.mjs')).map((f) => path.relative(outdir, path.resolve(ROOT, f)));
+  mkdirSync(outdir, { recursive: true });
+  writeFileSync(`${outfile}.inputs.json`, JSON.stringify({ root: ROOT, inputs, outputs }));
   return { ms: performance.now() - started, inputs: inputs.length };
 }
