@@ -78,13 +78,16 @@ function verdictOf(intent: IntentRow): 'send' | 'halted' | Exclude<SubmitOutcome
  * Under a broker's request limit, room for the order is taken before the transaction (it can take up to a minute when
  * the limit is used up): a submission waiting for it then holds no lock a HALT would wait for, and no pooled
  * connection. Only when the intent, read without locks, looks sendable — the locked read decides; room taken for an
- * intent that then is not sent is one request of the limit left unused.
+ * intent that then is not sent is one request of the limit left unused. An intent that read shows already settled
+ * (submitted, blocked, failed) or held behind an older one needs no transaction at all: `outcome`.
  */
-async function reserveIfSendable(deps: Deps, intentId: string): Promise<OrderRequestSlot | undefined> {
-  if (!deps.broker.reserveOrderRequest) return undefined;
+async function beforeLocking(deps: Deps, intentId: string): Promise<{ slot?: OrderRequestSlot; outcome?: SubmitOutcome }> {
+  if (!deps.broker.reserveOrderRequest) return {};
   const { rows } = await deps.pool.query<IntentRow>(INTENT_SQL, [intentId]);
-  if (!rows[0] || verdictOf(rows[0]) !== 'send') return undefined;
-  return deps.broker.reserveOrderRequest({ isEntry: rows[0].isEntry });
+  if (!rows[0]) return {}; // the locked read says what is wrong
+  const verdict = verdictOf(rows[0]);
+  if (verdict === 'send') return { slot: await deps.broker.reserveOrderRequest({ isEntry: rows[0].isEntry }) };
+  return verdict === 'halted' ? {} : { outcome: verdict };
 }
 
 /**
@@ -97,7 +100,8 @@ export async function submitIntent(deps: Deps, p: TJobPayload<'execution.submit'
   let brokerError: unknown = null;
   let signalAt: Date | null = null;
   const note: { rejected?: { cause: TBrokerCause; reason: string }; blocked?: string; intent?: IntentRow } = {};
-  const slot = await reserveIfSendable(deps, p.intentId);
+  const { slot, outcome: settled } = await beforeLocking(deps, p.intentId);
+  if (settled) return settled;
   const outcome = await withTransaction(deps.pool, async (client): Promise<SubmitOutcome> => {
     // Shared with other submitters, exclusive for a state change: a HALT waits for the submissions in flight, and the
     // ones after it queue behind it (see TRADING_STATE_LOCK) and then see HALTED.
