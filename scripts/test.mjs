@@ -10,7 +10,7 @@ import { buildConsoleIfStale } from './lib/console-build.mjs';
 import { buildBundles } from './lib/bundles.mjs';
 import { pnpm } from './lib/pnpm.mjs';
 import { preflight, prepare } from './lib/prepare.mjs';
-import { main, printSummary, step } from './lib/steps.mjs';
+import { fail, main, printSummary, step } from './lib/steps.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const USAGE = 'usage: npm test [-- --skip-e2e]   (--skip-e2e: everything except the Playwright run)';
@@ -31,13 +31,17 @@ await main(
     await preflight(root, tool, env);
     const exec = (...cmd) => pnpm(tool, ['exec', ...cmd], { cwd: root, env });
 
-    await step('lint (eslint)', () => exec('eslint', '.'));
-    await step('type-check the workspace', () => exec('tsc', '-p', 'tsconfig.json'));
-    await step('type-check the console', () => {
-      if (!fs.existsSync(path.join(root, 'apps/console/tsconfig.json'))) {
-        return { skipped: 'apps/console/tsconfig.json does not exist yet' };
-      }
-      return exec('tsc', '-p', 'apps/console/tsconfig.json');
+    // Three single-threaded tools side by side (about 40 s together instead of 100 s one after another); each
+    // failure is named.
+    await step('lint and type-check (eslint; tsc for the workspace and the console)', async () => {
+      const checks = [
+        ['eslint', () => exec('eslint', '.')],
+        ['type-check of the workspace', () => exec('tsc', '-p', 'tsconfig.json')],
+        ...(fs.existsSync(path.join(root, 'apps/console/tsconfig.json')) ? [['type-check of the console', () => exec('tsc', '-p', 'apps/console/tsconfig.json')]] : []),
+      ];
+      const results = await Promise.allSettled(checks.map(([, run]) => run()));
+      const failed = results.flatMap((r, i) => (r.status === 'rejected' ? [`${checks[i][0]}: ${r.reason?.message ?? r.reason}`] : []));
+      if (failed.length) fail(failed.join('; '));
     });
     // The tests run `ai-trader` and the workers as production does: from their bundles (used while fresh).
     await step('bundle the CLI and the workers', () => buildBundles(root, env));
