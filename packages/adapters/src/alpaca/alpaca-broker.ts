@@ -65,16 +65,16 @@ export class AlpacaBroker implements BrokerPort {
     this.logger = o.logger;
   }
 
-  /**
-   * Accepted, or rejected with a cause (insufficient_buying_power, not_tradable, market_closed, position_limit,
-   * rejected) when Alpaca refuses the order. Failures to reach Alpaca (rate_limited, broker_down) and wrong keys (auth)
-   * throw AlpacaError: the job retries and, the client_order_id being the same, never places a second order.
-   */
   /** Room under Alpaca's request limit for one new order, taken before the submission locks anything. */
   reserveOrderRequest(o: { isEntry?: boolean } = {}): Promise<OrderRequestSlot> {
     return this.rest.reserveOrderSlot(o.isEntry === false ? 'other' : 'entries');
   }
 
+  /**
+   * Accepted, or rejected with a cause (insufficient_buying_power, not_tradable, market_closed, position_limit,
+   * rejected) when Alpaca refuses the order. Failures to reach Alpaca (rate_limited, broker_down) and wrong keys (auth)
+   * throw AlpacaError: the job retries and, the client_order_id being the same, never places a second order.
+   */
   async submitOrder(req: SubmitOrderRequest, slot?: OrderRequestSlot): Promise<SubmitOrderAck> {
     try {
       const order = await this.rest.submitOrder({

@@ -64,6 +64,15 @@ if cur < untilUs then redis.call('SET', KEYS[1], string.format('%.0f', untilUs),
 return 0
 `;
 
+/* The pause still in force, in ms (0: none). KEYS: pause. */
+const PAUSED_FOR = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local paused = tonumber(redis.call('GET', KEYS[1]) or '0')
+if paused > now then return math.ceil((paused - now) / 1000) end
+return 0
+`;
+
 export interface AlpacaLimiterOptions {
   redis: Redis;
   prefix: string;
@@ -129,6 +138,11 @@ export class AlpacaLimiter {
       // A few ms of jitter so that waiters of several processes do not all ask in the same instant.
       await new Promise((r) => setTimeout(r, slot.waitMs + Math.floor(Math.random() * 5)));
     }
+  }
+
+  /** How long every process is still held off after a 429 (0: not held off), on the Redis clock. */
+  async pausedForMs(): Promise<number> {
+    return (await this.o.redis.eval(PAUSED_FOR, 1, this.keys.pause)) as number;
   }
 
   /** Holds every process off for `ms` (a 429 says the account, not this process, is over its limit). */

@@ -6,7 +6,7 @@ import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { startFakeAlpaca, type FakeAlpaca, type FakeAlpacaOptions } from '../testing/fake-alpaca.ts';
-import { alpacaKeys } from './alpaca-limiter.ts';
+import { AlpacaLimiter, alpacaKeys } from './alpaca-limiter.ts';
 import { AlpacaRest, waitAskedFor, type AlpacaOrderRequest } from './alpaca-rest.ts';
 import { AlpacaError, classifyRefusal, type AlpacaErrorKind } from './alpaca-wire.ts';
 
@@ -124,7 +124,7 @@ describe('submitting an order exactly once', () => {
 });
 
 describe('room under the request limit taken ahead', () => {
-  it('a slot taken ahead pays for the POST of the order it was taken for; a used, stale or other account\'s slot does not', async () => {
+  it('a slot taken ahead pays for the POST of the order it was taken for; a used, stale, other account\'s or paused one does not', async () => {
     const rest = await setup({}, { perMinute: 50 });
     const window = alpacaKeys(`${prefix}-${accounts}`, KEY).window;
     const granted = () => redis.zcard(window);
@@ -139,7 +139,16 @@ describe('room under the request limit taken ahead', () => {
     expect(await granted()).toBe(3);
     await rest.submitOrder(buy('ahead-4'), { slot: { account: 'another-acct', takenAt: performance.now(), used: false } });
     expect(await granted()).toBe(4);
-    expect(fake!.requests.filter((r) => r.method === 'POST').map((r) => r.status)).toEqual([200, 200, 200, 200]);
+    // A 429 pause that came after the room was taken: the POST waits it out and takes its own room.
+    const paused = await rest.reserveOrderSlot();
+    expect(await granted()).toBe(5);
+    await new AlpacaLimiter({ redis, prefix: `${prefix}-${accounts}`, keyId: KEY }).pause(300);
+    const began = Date.now();
+    await rest.submitOrder(buy('ahead-5'), { slot: paused });
+    expect(Date.now() - began).toBeGreaterThanOrEqual(250);
+    expect(paused.used).toBe(false);
+    expect(await granted()).toBe(6);
+    expect(fake!.requests.filter((r) => r.method === 'POST').map((r) => r.status)).toEqual([200, 200, 200, 200, 200]);
   });
 });
 

@@ -254,8 +254,10 @@ export class AlpacaRest {
       const headers: Record<string, string> = { 'APCA-API-KEY-ID': keys.keyId, 'APCA-API-SECRET-KEY': keys.secretKey, accept: 'application/json' };
       if (c.body !== undefined) headers['content-type'] = 'application/json';
       const limiter = this.limiter(keys.keyId);
+      // Room taken ahead pays for the first attempt while fresh, of this account, and no 429 pause came in between.
       const slot = c.slot;
-      if (attempt === 0 && slot && !slot.used && slot.account === alpacaKeyHash(keys.keyId) && performance.now() - slot.takenAt <= limiter.slotFreshMs) slot.used = true;
+      const fresh = attempt === 0 && slot && !slot.used && slot.account === alpacaKeyHash(keys.keyId) && performance.now() - slot.takenAt <= limiter.slotFreshMs;
+      if (fresh && (await limiter.pausedForMs()) === 0) slot.used = true;
       else await limiter.take(c.lane);
       let status: number;
       let text = '', network = '';
